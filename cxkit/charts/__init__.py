@@ -1,0 +1,12 @@
+"""Altair chart builders: each takes a cxkit result frame and returns an ``alt.Chart``.
+
+Charts never show or save themselves. One theme (:func:`theme`) and an offline SVG renderer
+are enabled by :func:`setup`, which ``import cxkit`` calls.
+
+Modules: ``theme`` (theme, palette, set-up) · ``journey`` · ``satisfaction`` · ``experiment``.
+"""
+
+from cxkit.charts.theme import PALETTE, setup, theme
+
+__all__ = ["PALETTE", "setup", "theme"]
+# Chart builders are re-exported below by each analysis area (one import line each).
