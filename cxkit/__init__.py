@@ -40,7 +40,14 @@ __all__ = [
     "table",
 ]
 # --- io (foundation) ---
+from cxkit import io  # noqa: E402
+from cxkit.io import read_customers, read_events, read_experiment, read_survey, validate  # noqa: E402
+
+__all__ += ["io", "read_customers", "read_events", "read_experiment", "read_survey", "validate"]
 # --- journey ---
 # --- satisfaction / metrics ---
+from cxkit import metrics  # noqa: E402
+
+__all__ += ["metrics"]
 # --- experiment ---
 # --- report ---

@@ -77,7 +77,9 @@ def missing_column_error(
     lower = [c for c in found if c.lower() == column.lower() and c not in close]
     close = lower + close
     hint = (
-        f"pass {argument}={close[0]!r}" if close else f"pass {argument}=<the column that holds the {role}>"
+        f"pass {argument}={close[0]!r}"
+        if close
+        else f"pass {argument}=<the column that holds the {role}>"
     )
     return CxDataError(
         f"Column {column!r} (the {role}) is missing.",

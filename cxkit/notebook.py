@@ -141,7 +141,8 @@ def table_html(
     rows = []
     for row in shown.iter_rows():
         cells = "".join(
-            f"<td>{html.escape(_fmt(v, c, pct))}</td>" for v, c in zip(row, shown.columns, strict=True)
+            f"<td>{html.escape(_fmt(v, c, pct))}</td>"
+            for v, c in zip(row, shown.columns, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
     more = ""

@@ -1,0 +1,134 @@
+"""Validation rules run as one aggregate pass over a lazy frame (private to :mod:`cxkit.io`)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from cxkit._sources import Opened
+
+
+@dataclass
+class Check:
+    """A rule: ``flag`` is true on the rows that break it."""
+
+    column: str | None
+    rule: str
+    flag: pl.Expr
+    message: str
+    hint: str | None = None
+    level: str = "error"
+    when_also: pl.Expr | None = None  # the rule only fails if this is also true on some row
+    blocking: bool = False
+
+
+@dataclass
+class Problem:
+    """One broken rule found in the data."""
+
+    level: str  # "error", "warning" or "info"
+    column: str | None
+    rule: str
+    n_rows: int
+    examples: list[Any]
+    message: str
+    hint: str | None = None
+
+
+@dataclass
+class ReadReport:
+    """What reading a source found: size, problems and (after :func:`cxkit.validate`) a summary."""
+
+    kind: str
+    source: str
+    n_rows: int
+    problems: list[Problem] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not any(p.level == "error" for p in self.problems)
+
+    def count(self, rule: str) -> int:
+        """Rows breaking ``rule`` (0 when it holds)."""
+        return sum(p.n_rows for p in self.problems if p.rule == rule)
+
+    def to_text(self) -> str:
+        """A readable multi-line summary (what ``cxkit validate`` prints)."""
+        lines = [f"{self.kind} from {self.source}", f"  rows: {self.n_rows:,}"]
+        for key, value in self.summary.items():
+            if key == "n_events":
+                continue
+            if isinstance(value, _dt.datetime):
+                value = value.strftime("%Y-%m-%d %H:%M:%S %Z")
+            elif isinstance(value, int):
+                value = f"{value:,}"
+            lines.append(f"  {key.replace('_', ' ')}: {value}")
+        if not self.problems:
+            lines.append("  no problems found")
+        for p in self.problems:
+            col = f" [{p.column}]" if p.column else ""
+            lines.append(
+                f"  {p.level.upper()}{col}: {p.message} ({p.n_rows:,} rows; rule: {p.rule})"
+            )
+            for ex in p.examples[:5]:
+                lines.append(f"      e.g. {ex}")
+            if p.hint:
+                lines.append(f"      fix: {p.hint}")
+        lines.append("  VALID" if self.ok else "  NOT VALID")
+        return "\n".join(lines)
+
+
+def run_checks(opened: Opened, kind: str, checks: list[Check]) -> ReadReport:
+    """Count every rule's violations in one pass, then fetch up to 5 examples of each."""
+    lf = opened.frame
+    aggs = [pl.len().alias("__n")]
+    for i, c in enumerate(checks):
+        aggs.append(c.flag.sum().alias(f"__c{i}"))
+        if c.when_also is not None:
+            aggs.append(c.when_also.sum().alias(f"__w{i}"))
+    try:
+        counts = lf.select(aggs).collect().row(0, named=True)
+    except pl.exceptions.PolarsError as exc:
+        from cxkit.errors import CxDataError
+
+        raise CxDataError(
+            f"The data could not be read: {str(exc).splitlines()[0]}",
+            source=opened.label,
+            rule="a well-formed file",
+            hint="check the file's format and encoding",
+        ) from exc
+    n = int(counts["__n"])
+    report = ReadReport(kind=kind, source=opened.label, n_rows=n)
+    if n == 0:
+        report.problems.append(
+            Problem(
+                "error",
+                None,
+                "the data has at least one row",
+                0,
+                [],
+                "The data has no rows.",
+                "check the file: it has a header but no data",
+            )
+        )
+        return report
+    for i, c in enumerate(checks):
+        bad = int(counts[f"__c{i}"] or 0)
+        if bad == 0 or (c.when_also is not None and not counts[f"__w{i}"]):
+            continue
+        cols = [c.column] if c.column and c.column in lf.collect_schema().names() else []
+        sample = (
+            lf.with_row_index("row", offset=1)
+            .filter(c.flag)
+            .head(5)
+            .select(["row", *cols] if cols else pl.all())
+            .collect()
+            .to_dicts()
+        )
+        report.problems.append(Problem(c.level, c.column, c.rule, bad, sample, c.message, c.hint))
+    return report
