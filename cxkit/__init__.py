@@ -49,5 +49,8 @@ __all__ += ["io", "read_customers", "read_events", "read_experiment", "read_surv
 from cxkit import metrics  # noqa: E402
 
 __all__ += ["metrics"]
+from cxkit import metrics  # noqa: E402
+
+__all__ += ["metrics"]
 # --- experiment ---
 # --- report ---
