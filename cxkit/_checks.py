@@ -61,7 +61,7 @@ class ReadReport:
         """A readable multi-line summary (what ``cxkit validate`` prints)."""
         lines = [f"{self.kind} from {self.source}", f"  rows: {self.n_rows:,}"]
         for key, value in self.summary.items():
-            if key == "n_events":
+            if key in {"n_events", "n_rows"}:
                 continue
             if isinstance(value, _dt.datetime):
                 value = value.strftime("%Y-%m-%d %H:%M:%S %Z")

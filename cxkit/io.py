@@ -53,7 +53,8 @@ __all__ = [
     "validate",
 ]
 
-_OFFSET = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+# an offset after a clock time: "…10:00Z", "…10:00:00.5+01:00", "…10:00 -0500"
+_OFFSET = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 BOOLEAN_TEXT = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
 

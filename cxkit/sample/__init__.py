@@ -1,0 +1,22 @@
+"""Deterministic synthetic data with planted truth, for demos, tests and benchmarks.
+
+============================  ==============================================================
+``make_events``               touchpoint log (planted pain point: ``events.PAIN_POINT``)
+``make_customers``            one row per customer: segment, churned, converted, nps, revenue
+``make_survey``               survey with planted driver weights (``survey`` module)
+``make_experiment``           service change randomised by agent (``experiment`` module)
+``write_sample_data``         write all of them as Parquet plus a data dictionary
+============================  ==============================================================
+"""
+
+from cxkit.sample.events import PAIN_POINT, make_customers, make_events
+from cxkit.sample.writer import SIZES, write_events, write_sample_data
+
+__all__ = [
+    "PAIN_POINT",
+    "SIZES",
+    "make_customers",
+    "make_events",
+    "write_events",
+    "write_sample_data",
+]
