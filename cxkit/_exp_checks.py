@@ -1,0 +1,209 @@
+"""Data-quality checks of an experiment: sample-ratio mismatch and response-rate balance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from cxkit.errors import CxDataError, missing_column_error
+
+__all__ = ["SRM_THRESHOLD", "response_balance", "srm", "srm_counts"]
+
+#: p-value below which a check raises its alarm.
+SRM_THRESHOLD = 0.001
+
+
+def _frame(data: Any) -> pl.LazyFrame:
+    if isinstance(data, pl.LazyFrame):
+        return data
+    if isinstance(data, pl.DataFrame):
+        return data.lazy()
+    if type(data).__module__.startswith("pandas"):
+        return pl.from_pandas(data).lazy()
+    raise CxDataError(f"expected a polars or pandas DataFrame, got {type(data).__name__}")
+
+
+def srm_counts(
+    counts: Mapping[Any, int],
+    *,
+    expected: Mapping[Any, float] | None = None,
+    threshold: float = SRM_THRESHOLD,
+) -> pl.DataFrame:
+    """Sample-ratio-mismatch chi-square test from unit counts per arm.
+
+    Parameters
+    ----------
+    counts : mapping arm → number of units
+    expected : mapping arm → design share, optional
+        Default: equal shares. Shares are normalised to sum to 1.
+    threshold : float
+        The alarm is raised when ``p_value < threshold`` (default 0.001).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per arm, sorted by arm: ``arm`` (String), ``n``, ``observed_share``,
+        ``expected_share``, and the test repeated on every row: ``statistic`` (Pearson
+        chi-square), ``df``, ``p_value``, ``alarm``.
+
+    Examples
+    --------
+    >>> srm_counts({"gate_30": 44700, "gate_40": 45489})["p_value"].round(4).to_list()
+    [0.0086, 0.0086]
+    """
+    arms = sorted(str(a) for a in counts)
+    by = {str(a): int(v) for a, v in counts.items()}
+    n = np.array([by[a] for a in arms], dtype=float)
+    if expected is None:
+        share = np.full(len(arms), 1 / len(arms))
+    else:
+        exp = {str(a): float(v) for a, v in expected.items()}
+        missing = [a for a in arms if a not in exp]
+        if missing:
+            raise CxDataError(
+                "expected= has no share for some arms.",
+                rule="expected maps every arm to its design share",
+                examples=missing,
+            )
+        share = np.array([exp[a] for a in arms])
+        share = share / share.sum()
+    total = n.sum()
+    if len(arms) < 2 or total == 0:
+        stat, p = float("nan"), float("nan")
+    else:
+        stat, p = stats.chisquare(n, share * total)
+    return pl.DataFrame(
+        {
+            "arm": arms,
+            "n": n.astype(np.int64),
+            "observed_share": n / total if total else np.full(len(arms), np.nan),
+            "expected_share": share,
+            "statistic": [float(stat)] * len(arms),
+            "df": [len(arms) - 1] * len(arms),
+            "p_value": [float(p)] * len(arms),
+            "alarm": [bool(p < threshold)] * len(arms),
+        }
+    )
+
+
+def srm(
+    data: Any,
+    *,
+    arm: str = "arm",
+    expected: Mapping[Any, float] | None = None,
+    threshold: float = SRM_THRESHOLD,
+) -> pl.DataFrame:
+    """Sample-ratio-mismatch check on unit-level data (see :func:`srm_counts`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``arm``, ``n``, ``observed_share``, ``expected_share``, ``statistic``, ``df``,
+        ``p_value``, ``alarm`` (p < ``threshold``, default 0.001).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> srm(pl.DataFrame({"arm": ["a"] * 500 + ["b"] * 650}))["alarm"].to_list()
+    [True, True]
+    """
+    lf = _frame(data)
+    schema = lf.collect_schema()
+    if arm not in schema:
+        raise missing_column_error(
+            arm, list(schema.names()), source="data", role="arm label", argument="arm"
+        )
+    c = lf.group_by(pl.col(arm).cast(pl.String).alias("arm")).agg(pl.len().alias("n")).collect()
+    if c["arm"].null_count():
+        raise CxDataError(
+            "Some units have no arm.",
+            column=arm,
+            rule="every unit has an arm",
+            n_rows=int(c.filter(pl.col("arm").is_null())["n"].sum()),
+        )
+    return srm_counts(
+        dict(zip(c["arm"], c["n"], strict=True)), expected=expected, threshold=threshold
+    )
+
+
+def response_balance(
+    data: Any,
+    *,
+    arm: str = "arm",
+    responded: str = "responded",
+    threshold: float = SRM_THRESHOLD,
+    aggregated: bool = False,
+) -> pl.DataFrame:
+    """Is the survey response rate balanced between arms? (chi-square test of independence).
+
+    A treatment that changes who answers the survey biases every survey metric, so this
+    check sits beside the SRM check at the top of an analysis.
+
+    Parameters
+    ----------
+    data : frame
+        Unit-level data with ``arm`` and a 0/1 or Boolean ``responded`` column, or with
+        ``aggregated=True`` one row per arm with ``n_units`` and ``responded`` counts.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per arm: ``arm``, ``n``, ``n_responded``, ``response_rate``, then the test on
+        every row: ``statistic``, ``df``, ``p_value``, ``alarm`` (p < ``threshold``).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"arm": ["a", "b"] * 500, "responded": [1, 1, 0, 1] * 250})
+    >>> response_balance(df).select("arm", "response_rate", "alarm").rows()
+    [('a', 0.5, True), ('b', 1.0, True)]
+    """
+    lf = _frame(data)
+    if aggregated:
+        c = lf.select(
+            pl.col(arm).cast(pl.String).alias("arm"),
+            pl.col("n_units").cast(pl.Float64).alias("n"),
+            pl.col(responded).cast(pl.Float64).alias("n_responded"),
+        ).collect()
+    else:
+        schema = lf.collect_schema()
+        for col, role, argname in (
+            (arm, "arm label", "arm"),
+            (responded, "survey response flag", "responded"),
+        ):
+            if col not in schema:
+                raise missing_column_error(
+                    col, list(schema.names()), source="data", role=role, argument=argname
+                )
+        c = (
+            lf.group_by(pl.col(arm).cast(pl.String).alias("arm"))
+            .agg(
+                pl.len().cast(pl.Float64).alias("n"),
+                pl.col(responded).cast(pl.Float64).sum().alias("n_responded"),
+            )
+            .collect()
+        )
+    c = c.sort("arm")
+    n, r = c["n"].to_numpy(), c["n_responded"].to_numpy()
+    table = np.stack([r, n - r], axis=1)
+    if len(n) < 2 or (table.sum(axis=0) == 0).any():
+        stat, p, dof = float("nan"), float("nan"), len(n) - 1
+    else:
+        stat, p, dof, _ = stats.chi2_contingency(table, correction=False)
+    k = len(n)
+    return pl.DataFrame(
+        {
+            "arm": c["arm"],
+            "n": n.astype(np.int64),
+            "n_responded": r.astype(np.int64),
+            "response_rate": r / n,
+            "statistic": [float(stat)] * k,
+            "df": [int(dof)] * k,
+            "p_value": [float(p)] * k,
+            "alarm": [bool(p < threshold)] * k,
+        }
+    )

@@ -1,0 +1,1079 @@
+"""A/B tests of service changes, on sufficient statistics.
+
+One polars ``group_by`` turns unit-level data into sufficient statistics per arm (and per
+cluster / segment): ``n``, ``Σy``, ``Σy²`` and, for ratio metrics and CUPED, ``Σx``, ``Σx²``,
+``Σxy``, ``Σz``, ``Σz²``, ``Σyz``, ``Σxz``. All inference runs on those small aggregates
+(:mod:`cxkit._exp_stats`), so :func:`from_aggregates` accepts the same numbers computed in a
+warehouse.
+
+* :func:`analyze` — effects of every treatment arm against control for every metric, with the
+  sample-ratio and response-rate checks first (an :class:`Analysis`).
+* :func:`from_aggregates` — the same from pre-aggregated statistics.
+* :func:`srm`, :func:`response_balance` — the two data-quality checks on their own.
+* :func:`decision_summary` — plain-language sentences computed from an :class:`Analysis`.
+* :func:`sample_size`, :func:`mde` — power (see :mod:`cxkit.power`).
+
+Metric kinds: ``"proportion"`` (0/1 or Boolean), ``"mean"``, ``"nps"`` (0–10 ratings, recoded
+−100/0/+100), ``"ordinal"`` (probability of superiority), and :class:`Metric` specs for ratio
+metrics (``denominator=``) and CUPED (``covariate=``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from cxkit import _exp_stats
+from cxkit._exp_checks import response_balance, srm, srm_counts
+from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
+from cxkit.power import mde, sample_size
+
+__all__ = [
+    "EFFECT_COLUMNS",
+    "Analysis",
+    "Metric",
+    "aggregate",
+    "analyze",
+    "decision_summary",
+    "from_aggregates",
+    "mde",
+    "response_balance",
+    "sample_size",
+    "srm",
+    "srm_counts",
+]
+
+KINDS = ("proportion", "mean", "nps", "ordinal")
+#: Columns of :attr:`Analysis.effects`, in order.
+EFFECT_COLUMNS = [
+    "metric",
+    "arm",
+    "n_control",
+    "n_treatment",
+    "control_value",
+    "treatment_value",
+    "effect",
+    "rel_effect",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adj",
+    "decision",
+]
+_SUMS = ["sum", "sum_sq", "sum_x", "sum_x_sq", "sum_xy", "sum_z", "sum_z_sq", "sum_yz", "sum_xz"]
+_CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni", "none": None}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How to analyse one metric.
+
+    Parameters
+    ----------
+    column : str
+        Outcome column (numerator for ratio metrics).
+    kind : {"proportion", "mean", "nps", "ordinal"}
+        ``"nps"`` expects 0–10 ratings; ``"proportion"`` 0/1 or Boolean values.
+    denominator : str, optional
+        Makes a ratio metric ``Σcolumn / Σdenominator`` (e.g. contacts per order), analysed
+        with the delta method; ``kind`` must be ``"mean"``.
+    covariate : str, optional
+        Pre-period covariate for CUPED (variance reduction is reported).
+    role : {"primary", "guardrail"}
+    higher_is_better : bool
+        Direction of a good change (``False`` for handle time, repeat contacts).
+    margin : float, optional
+        Non-inferiority margin of a guardrail, a positive number in the metric's unit (e.g.
+        ``0.01`` for one percentage point; ``30`` for 30 seconds).
+    name : str, optional
+        Label in the results (default ``column``, or ``column/denominator`` for ratios).
+    """
+
+    column: str
+    kind: str = "mean"
+    denominator: str | None = None
+    covariate: str | None = None
+    role: str = "primary"
+    higher_is_better: bool = True
+    margin: float | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Metric kind must be one of {KINDS}, got {self.kind!r}")
+        if self.role not in ("primary", "guardrail"):
+            raise ValueError(f"Metric role must be 'primary' or 'guardrail', got {self.role!r}")
+        if self.denominator is not None and self.kind != "mean":
+            raise ValueError("a ratio metric (denominator=...) must have kind='mean'")
+        if self.kind == "ordinal" and self.covariate is not None:
+            raise ValueError("CUPED (covariate=...) is not available for ordinal metrics")
+        if self.margin is not None and not self.margin > 0:
+            raise ValueError(
+                f"margin must be a positive number in the metric's unit, got {self.margin!r}"
+            )
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return f"{self.column}/{self.denominator}" if self.denominator else self.column
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Result of :func:`analyze`: checks first, then effects.
+
+    Attributes
+    ----------
+    checks : polars.DataFrame
+        One row per data-quality check, shown before any effect: ``check``
+        (``"sample_ratio"`` / ``"response_rate"``), ``n``, ``statistic``, ``df``,
+        ``p_value``, ``alarm`` (p < 0.001).
+    effects : polars.DataFrame
+        One row per metric × treatment arm (columns :data:`EFFECT_COLUMNS`): ``metric``,
+        ``arm`` (String), ``n_control``, ``n_treatment``, ``control_value``,
+        ``treatment_value`` (rates as fractions, NPS in points; CUPED-adjusted when a
+        covariate is used; for ordinal metrics the probability-of-superiority scale, control
+        0.5), ``effect`` (treatment − control, the metric's unit), ``rel_effect``
+        (effect / |control_value|), ``ci_low``, ``ci_high``, ``p_value``, ``p_adj``
+        (corrected over the family), ``decision`` (``"better"``, ``"worse"``,
+        ``"no_detectable_change"``, ``"within_margin"``, ``"inconclusive"``).
+    details : polars.DataFrame
+        Same rows: ``metric``, ``arm``, ``kind``, ``role``, ``higher_is_better``, ``margin``,
+        ``method``, ``se``, ``df``, ``var_reduction`` (CUPED), ``icc``, ``design_effect``,
+        ``n_clusters`` (cluster designs).
+    segments : polars.DataFrame or None
+        ``segment`` + the effect columns per segment; ``p_adj`` is corrected over the
+        segments within each metric × arm.
+    srm, response : polars.DataFrame
+        Per-arm detail of the two checks (see :func:`srm`, :func:`response_balance`).
+    """
+
+    checks: pl.DataFrame
+    effects: pl.DataFrame
+    details: pl.DataFrame
+    srm: pl.DataFrame
+    response: pl.DataFrame | None = None
+    segments: pl.DataFrame | None = None
+    control: str = ""
+    alpha: float = 0.05
+    metrics: tuple = field(default_factory=tuple)
+
+    @property
+    def alarm(self) -> bool:
+        """True when any data-quality check raised an alarm."""
+        return bool(self.checks["alarm"].any())
+
+
+# --------------------------------------------------------------------------- input handling
+def _lazy(data: Any) -> pl.LazyFrame:
+    if isinstance(data, pl.LazyFrame):
+        return data
+    if isinstance(data, pl.DataFrame):
+        return data.lazy()
+    if type(data).__module__.startswith("pandas"):
+        return pl.from_pandas(data).lazy()
+    raise CxDataError(
+        f"analyze() needs a polars or pandas DataFrame, got {type(data).__name__}",
+        rule="data is a table of units",
+        hint="read files with cx.read_experiment(path, unit=..., arm=...) first",
+    )
+
+
+def _as_metrics(
+    metrics: Mapping[str, Any],
+    covariates: Mapping[str, str] | None,
+    guardrails: Mapping[str, float | None] | Sequence[str] | None,
+) -> list[Metric]:
+    if not metrics:
+        raise CxDataError(
+            "No metrics to analyse.",
+            rule="metrics maps a column to a kind",
+            hint='pass metrics={"resolved": "proportion", "handle_time": "mean"}',
+        )
+    out: list[Metric] = []
+    covariates = dict(covariates or {})
+    if guardrails is None:
+        guard: dict[str, float | None] = {}
+    elif isinstance(guardrails, Mapping):
+        guard = dict(guardrails)
+    else:
+        guard = dict.fromkeys(guardrails)
+    for col, spec in metrics.items():
+        if isinstance(spec, Metric):
+            m = spec
+        elif isinstance(spec, str):
+            m = Metric(column=col, kind=spec)
+        elif isinstance(spec, Mapping):
+            m = Metric(**{"column": col, **spec})
+        else:
+            raise CxDataError(
+                f"Metric {col!r}: unknown spec {spec!r}.",
+                column=col,
+                rule=f"a kind {KINDS}, a Metric(...) or a dict of Metric fields",
+            )
+        updates: dict[str, Any] = {}
+        if col in covariates and m.covariate is None:
+            updates["covariate"] = covariates.pop(col)
+        if col in guard or m.label in guard:
+            updates["role"] = "guardrail"
+            margin = guard.get(col, guard.get(m.label))
+            if margin is not None:
+                updates["margin"] = margin
+        if updates:
+            m = Metric(**{**m.__dict__, **updates})
+        out.append(m)
+    if covariates:
+        raise CxDataError(
+            f"covariates names metric(s) {sorted(covariates)} that are not in metrics.",
+            rule="covariates maps a metric column to its pre-period covariate",
+        )
+    labels = [m.label for m in out]
+    if len(set(labels)) != len(labels):
+        raise CxDataError("Two metrics share a name.", examples=labels, hint="set Metric(name=...)")
+    return out
+
+
+def _check_columns(schema: pl.Schema, cols: Sequence[str], role: str, arg: str) -> None:
+    for c in cols:
+        if c not in schema:
+            raise missing_column_error(
+                c, list(schema.names()), source="data", role=role, argument=arg
+            )
+
+
+def _num(col: str, schema: pl.Schema, role: str) -> pl.Expr:
+    dtype = schema[col]
+    if not (dtype.is_numeric() or dtype == pl.Boolean):
+        raise CxDataError(
+            f"Column {col!r} ({role}) must be numeric or Boolean, found {dtype}.",
+            column=col,
+            rule="metric columns hold numbers",
+            hint="read files with cx.read_experiment(...), which infers numbers and TRUE/FALSE",
+        )
+    return pl.col(col).cast(pl.Float64)
+
+
+def _metric_aggs(i: int, m: Metric, schema: pl.Schema) -> list[pl.Expr]:
+    y = _num(m.column, schema, f"metric {m.label!r}")
+    raw = y
+    if m.kind == "nps":
+        y = pl.when(y >= 9).then(1.0).when(y <= 6).then(-1.0).otherwise(0.0)
+        y = pl.when(raw.is_not_null()).then(y)
+    valid = y.is_not_null() & y.is_not_nan()
+    x = z = None
+    if m.denominator:
+        x = _num(m.denominator, schema, f"denominator of {m.label!r}")
+        valid = valid & x.is_not_null()
+    if m.covariate:
+        z = _num(m.covariate, schema, f"covariate of {m.label!r}")
+        valid = valid & z.is_not_null()
+    yv = pl.when(valid).then(y)
+    p = f"m{i}__"
+    aggs = [
+        yv.count().alias(p + "n"),
+        yv.sum().alias(p + "sum"),
+        (yv * yv).sum().alias(p + "sum_sq"),
+        pl.when(valid).then(raw).min().alias(p + "min"),
+        pl.when(valid).then(raw).max().alias(p + "max"),
+    ]
+    if m.kind == "proportion":
+        aggs.append((yv * (1 - yv)).abs().max().alias(p + "frac"))
+    if x is not None:
+        xv = pl.when(valid).then(x)
+        aggs += [
+            xv.sum().alias(p + "sum_x"),
+            (xv * xv).sum().alias(p + "sum_x_sq"),
+            (yv * xv).sum().alias(p + "sum_xy"),
+        ]
+    if z is not None:
+        zv = pl.when(valid).then(z)
+        aggs += [
+            zv.sum().alias(p + "sum_z"),
+            (zv * zv).sum().alias(p + "sum_z_sq"),
+            (yv * zv).sum().alias(p + "sum_yz"),
+        ]
+        if x is not None:
+            aggs.append((pl.when(valid).then(x) * zv).sum().alias(p + "sum_xz"))
+    return aggs
+
+
+def aggregate(
+    data: Any,
+    *,
+    arm: str = "arm",
+    metrics: Mapping[str, Any],
+    cluster: str | None = None,
+    covariates: Mapping[str, str] | None = None,
+    segment: str | None = None,
+    responded: str | None = "responded",
+) -> pl.DataFrame:
+    """Sufficient statistics per arm (× cluster × segment) in ONE polars ``group_by``.
+
+    Returns
+    -------
+    polars.DataFrame
+        The long input of :func:`from_aggregates`, one row per metric × cell, sorted:
+        ``metric``, ``segment`` (when given), ``arm`` (String), ``cluster`` (when given),
+        ``n_units`` (units in the cell), ``n_responded`` (when a ``responded`` column exists),
+        ``n`` (units with the metric), ``sum``, ``sum_sq`` and, where used, ``sum_x``,
+        ``sum_x_sq``, ``sum_xy`` (ratio denominator), ``sum_z``, ``sum_z_sq``, ``sum_yz``,
+        ``sum_xz`` (CUPED covariate). NPS is on the −1/0/+1 scale. Ordinal metrics are not
+        aggregated here (they need category counts).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"arm": ["a", "a", "b"], "y": [1.0, 3.0, 2.0]})
+    >>> aggregate(df, metrics={"y": "mean"}).select("arm", "n", "sum", "sum_sq").rows()
+    [('a', 2, 4.0, 10.0), ('b', 1, 2.0, 4.0)]
+    """
+    lf = _lazy(data)
+    specs = _as_metrics(metrics, covariates, None)
+    schema = lf.collect_schema()
+    return _aggregate(lf, schema, specs, arm, cluster, segment, responded)[0]
+
+
+def _aggregate(lf, schema, specs, arm, cluster, segment, responded):
+    _check_columns(schema, [arm], "arm label", "arm")
+    if cluster:
+        _check_columns(schema, [cluster], "randomisation cluster", "cluster")
+    if segment:
+        _check_columns(schema, [segment], "segment", "segment_col")
+    for m in specs:
+        _check_columns(schema, [m.column], f"metric {m.label!r}", "metrics")
+        for c, r in ((m.denominator, "denominator"), (m.covariate, "covariate")):
+            if c:
+                _check_columns(schema, [c], f"{r} of {m.label!r}", "metrics")
+    has_resp = bool(responded) and responded in schema
+    keys = (
+        [pl.col(segment).cast(pl.String).fill_null("(missing)").alias("segment")] if segment else []
+    )
+    keys.append(pl.col(arm).cast(pl.String).alias("arm"))
+    if cluster:
+        keys.append(pl.col(cluster).cast(pl.String).alias("cluster"))
+    aggs = [pl.len().alias("n_units")]
+    if has_resp:
+        aggs.append(pl.col(responded).cast(pl.Float64).sum().alias("n_responded"))
+    numeric = [m for m in specs if m.kind != "ordinal"]
+    for i, m in enumerate(specs):
+        if m.kind != "ordinal":
+            aggs += _metric_aggs(i, m, schema)
+    wide = lf.group_by(keys).agg(aggs).collect()
+    key_names = [k.meta.output_name() for k in keys]
+    if wide.height == 0:
+        raise CxDataError("The experiment data has no rows.", rule="at least one unit per arm")
+    for k in key_names:
+        nulls = wide.filter(pl.col(k).is_null())
+        if nulls.height and k != "segment":
+            raise CxDataError(
+                f"{int(nulls['n_units'].sum()):,} unit(s) have no {k} label.",
+                column=arm if k == "arm" else cluster,
+                rule=f"every unit has a {k}",
+                n_rows=int(nulls["n_units"].sum()),
+                hint="drop or fix those rows before the analysis",
+            )
+    _validate(wide, specs)
+    base = key_names + ["n_units"] + (["n_responded"] if has_resp else [])
+    parts = []
+    for i, m in enumerate(specs):
+        if m.kind == "ordinal":
+            continue
+        p = f"m{i}__"
+        cols = [pl.lit(m.label).alias("metric"), *[pl.col(c) for c in base]]
+        cols.append(pl.col(p + "n").cast(pl.Int64).alias("n"))
+        for s in _SUMS:
+            cols.append(
+                (pl.col(p + s) if p + s in wide.columns else pl.lit(None, pl.Float64)).alias(s)
+            )
+        parts.append(wide.select(cols))
+    long = pl.concat(parts) if parts else wide.select([pl.lit("").alias("metric"), *base]).head(0)
+    order = {m.label: j for j, m in enumerate(specs)}
+    long = long.with_columns(pl.col("metric").replace_strict(order, default=-1).alias("_o"))
+    long = long.sort(["_o", *key_names]).drop("_o")
+    del numeric
+    return long, wide, key_names
+
+
+def _validate(wide: pl.DataFrame, specs: list[Metric]) -> None:
+    for i, m in enumerate(specs):
+        if m.kind == "ordinal":
+            continue
+        p = f"m{i}__"
+        lo, hi = wide[p + "min"].min(), wide[p + "max"].max()
+        bad = None
+        if m.kind == "proportion" and lo is not None:
+            frac = wide[p + "frac"].max() or 0.0
+            if lo < 0 or hi > 1 or frac > 0:
+                bad = "a proportion holds 0/1 or TRUE/FALSE values"
+        if m.kind == "nps" and lo is not None and (lo < 0 or hi > 10):
+            bad = "an NPS metric holds 0–10 ratings"
+        if bad:
+            raise CxDataError(
+                f"Metric {m.label!r} has values from {lo} to {hi}.",
+                column=m.column,
+                rule=bad,
+                examples=[lo, hi],
+                hint="choose kind='mean' or recode the column",
+            )
+
+
+# --------------------------------------------------------------------------- inference
+def _cell_arrays(rows: pl.DataFrame, m: Metric, clustered: bool, clusters: list[str] | None):
+    """(n, s, m) arrays for one arm (batch of 1) from its long rows."""
+    names = ["y"] + (["x"] if m.denominator else []) + (["z"] if m.covariate else [])
+    sums = {
+        ("y",): "sum",
+        ("y", "y"): "sum_sq",
+        ("x",): "sum_x",
+        ("x", "x"): "sum_x_sq",
+        ("x", "y"): "sum_xy",
+        ("y", "x"): "sum_xy",
+        ("z",): "sum_z",
+        ("z", "z"): "sum_z_sq",
+        ("y", "z"): "sum_yz",
+        ("z", "y"): "sum_yz",
+        ("x", "z"): "sum_xz",
+        ("z", "x"): "sum_xz",
+    }
+    scale = {"y": 100.0 if m.kind == "nps" else 1.0, "x": 1.0, "z": 1.0}
+    if clustered:
+        codes = {c: j for j, c in enumerate(clusters)}
+        idx = np.array([codes[c] for c in rows["cluster"].to_list()], dtype=int)
+        g = len(clusters)
+    else:
+        idx = np.zeros(rows.height, dtype=int)
+        g = 1
+    p = len(names)
+    n = np.zeros(g)
+    s = np.zeros((g, p))
+    mm = np.zeros((g, p, p))
+    np.add.at(n, idx, rows["n"].to_numpy().astype(float))
+    for a, va in enumerate(names):
+        np.add.at(s[:, a], idx, rows[sums[(va,)]].fill_null(0).to_numpy() * scale[va])
+        for b, vb in enumerate(names):
+            vals = rows[sums[(va, vb)]].fill_null(0).to_numpy() * scale[va] * scale[vb]
+            np.add.at(mm[:, a, b], idx, vals)
+    if clustered:
+        return {"n": n[None], "s": s[None], "m": mm[None]}
+    return {"n": n[:1], "s": s[:1], "m": mm[:1]}
+
+
+def _compare_numeric(rows_c, rows_t, m, clustered, alpha) -> dict[str, float]:
+    clusters = None
+    if clustered:
+        clusters = sorted(set(rows_c["cluster"].to_list()) | set(rows_t["cluster"].to_list()))
+    c = _cell_arrays(rows_c, m, clustered, clusters)
+    t = _cell_arrays(rows_t, m, clustered, clusters)
+    kind = "mean" if m.denominator else m.kind
+    res = _exp_stats.compare(
+        c,
+        t,
+        kind=kind,
+        ratio=bool(m.denominator),
+        cuped=bool(m.covariate),
+        clustered=clustered,
+        alpha=alpha,
+    )
+    out = {k: float(v[0]) for k, v in res.items()}
+    method = {
+        "proportion": "newcombe_ci_pooled_z",
+        "mean": "welch_t",
+        "nps": "trinomial_z",
+    }[m.kind]
+    if m.denominator:
+        method = "delta_method_ratio"
+    if m.covariate:
+        method += "+cuped"
+    if clustered:
+        method = f"cluster_robust_cr1({method})"
+    elif m.kind == "proportion" and not m.covariate:
+        x0, n0 = c["s"][0, 0], c["n"][0]
+        x1, n1 = t["s"][0, 0], t["n"][0]
+        expected = np.outer([n0, n1], [x0 + x1, n0 + n1 - x0 - x1]) / (n0 + n1)
+        if n0 > 0 and n1 > 0 and expected.min() < 5:
+            table = np.array([[x1, n1 - x1], [x0, n0 - x0]]).round().astype(int)
+            out["p_value"] = float(stats.fisher_exact(table).pvalue)
+            method = "newcombe_ci_fisher_exact"
+    out["method"] = method
+    return out
+
+
+def _compare_ordinal(counts_c: np.ndarray, counts_t: np.ndarray, alpha: float) -> dict[str, float]:
+    from statsmodels.stats.nonparametric import rank_compare_2ordinal
+
+    res = rank_compare_2ordinal(counts_t, counts_c)
+    test = res.test_prob_superior()
+    lo, hi = res.conf_int(alpha=alpha)
+    return {
+        "n_control": float(counts_c.sum()),
+        "n_treatment": float(counts_t.sum()),
+        "control_value": 0.5,
+        "treatment_value": float(res.prob1),
+        "effect": float(res.prob1 - 0.5),
+        "se": float(np.sqrt(res.var_prob)),
+        "df": float(test.df),
+        "ci_low": float(lo - 0.5),
+        "ci_high": float(hi - 0.5),
+        "p_value": float(test.pvalue),
+        "var_reduction": np.nan,
+        "icc": np.nan,
+        "design_effect": np.nan,
+        "n_clusters": np.nan,
+        "method": "prob_superiority_brunner_munzel",
+    }
+
+
+def _decide(effect, ci_low, ci_high, p_adj, alpha, m: Metric) -> str:
+    if any(v is None or not np.isfinite(v) for v in (effect, p_adj)):
+        return "inconclusive"
+    good = effect > 0 if m.higher_is_better else effect < 0
+    sig = p_adj < alpha
+    if m.role == "guardrail":
+        if sig and not good:
+            return "worse"
+        if m.margin is not None:
+            within = ci_low > -m.margin if m.higher_is_better else ci_high < m.margin
+            return "within_margin" if within else "inconclusive"
+    if sig:
+        return "better" if good else "worse"
+    return "no_detectable_change"
+
+
+def _adjust(p: np.ndarray, correction: str) -> np.ndarray:
+    method = _CORRECTIONS[correction]
+    p = np.asarray(p, float)
+    out = np.full_like(p, np.nan)
+    ok = np.isfinite(p)
+    if method is None or ok.sum() == 0:
+        out[ok] = p[ok]
+        return out
+    out[ok] = multipletests(p[ok], method=method)[1]
+    return out
+
+
+def _rows_for_scope(long, m, arm_label, seg):
+    f = (pl.col("metric") == m.label) & (pl.col("arm") == arm_label)
+    if seg is not None:
+        f = f & (pl.col("segment") == seg)
+    return long.filter(f)
+
+
+def _run(long, ordinal, specs, control, treatments, clustered, alpha, seg):
+    rows = []
+    for m in specs:
+        for arm_label in treatments:
+            if m.kind == "ordinal":
+                oc, ot = ordinal[m.label](control, seg), ordinal[m.label](arm_label, seg)
+                if oc.sum() == 0 or ot.sum() == 0:
+                    res = _empty(oc.sum(), ot.sum())
+                else:
+                    res = _compare_ordinal(oc, ot, alpha)
+            else:
+                rc = _rows_for_scope(long, m, control, seg)
+                rt = _rows_for_scope(long, m, arm_label, seg)
+                nc, nt = rc["n"].sum(), rt["n"].sum()
+                if nc < 2 or nt < 2:
+                    res = _empty(nc, nt)
+                else:
+                    res = _compare_numeric(rc, rt, m, clustered, alpha)
+            rows.append({"metric": m.label, "arm": arm_label, **res, "_m": m})
+    return rows
+
+
+def _empty(nc, nt) -> dict[str, Any]:
+    nan = float("nan")
+    keys = [
+        "control_value",
+        "treatment_value",
+        "effect",
+        "se",
+        "df",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "var_reduction",
+        "icc",
+        "design_effect",
+        "n_clusters",
+    ]
+    return {
+        "n_control": float(nc),
+        "n_treatment": float(nt),
+        **dict.fromkeys(keys, nan),
+        "method": "too_few_units",
+    }
+
+
+def _family_keys(rows, family: str) -> list:
+    if family == "all":
+        return [0] * len(rows)
+    if family == "role":
+        return [r["_m"].role for r in rows]
+    if family == "metric":
+        return [r["metric"] for r in rows]
+    raise ValueError(f"family must be 'role', 'metric' or 'all', got {family!r}")
+
+
+def _finish(rows, alpha, correction, family, groups=None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    p = np.array([r["p_value"] for r in rows], float)
+    keys = groups if groups is not None else _family_keys(rows, family)
+    p_adj = np.full(len(rows), np.nan)
+    for key in dict.fromkeys(keys):
+        idx = np.array([i for i, k in enumerate(keys) if k == key])
+        p_adj[idx] = _adjust(p[idx], correction)
+    eff, det = [], []
+    for r, pa in zip(rows, p_adj, strict=True):
+        m = r["_m"]
+        cv = r["control_value"]
+        rel = r["effect"] / abs(cv) if cv not in (0.0,) and np.isfinite(cv) else float("nan")
+        eff.append(
+            {
+                **{k: r[k] for k in ("metric", "arm")},
+                "n_control": int(r["n_control"]),
+                "n_treatment": int(r["n_treatment"]),
+                "control_value": cv,
+                "treatment_value": r["treatment_value"],
+                "effect": r["effect"],
+                "rel_effect": rel,
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "p_value": r["p_value"],
+                "p_adj": float(pa),
+                "decision": _decide(r["effect"], r["ci_low"], r["ci_high"], pa, alpha, m),
+            }
+        )
+        det.append(
+            {
+                "metric": r["metric"],
+                "arm": r["arm"],
+                "kind": "ratio" if m.denominator else m.kind,
+                "role": m.role,
+                "higher_is_better": m.higher_is_better,
+                "margin": float(m.margin) if m.margin is not None else None,
+                "method": r["method"],
+                "se": r["se"],
+                "df": r["df"],
+                "var_reduction": r["var_reduction"],
+                "icc": r["icc"],
+                "design_effect": r["design_effect"],
+                "n_clusters": None if not np.isfinite(r["n_clusters"]) else int(r["n_clusters"]),
+            }
+        )
+    schema = {c: pl.Float64 for c in EFFECT_COLUMNS}
+    schema.update(
+        {
+            "metric": pl.String,
+            "arm": pl.String,
+            "decision": pl.String,
+            "n_control": pl.Int64,
+            "n_treatment": pl.Int64,
+        }
+    )
+    effects = pl.DataFrame(eff, schema=schema, strict=False).fill_nan(None)
+    dschema = {
+        "metric": pl.String,
+        "arm": pl.String,
+        "kind": pl.String,
+        "role": pl.String,
+        "higher_is_better": pl.Boolean,
+        "margin": pl.Float64,
+        "method": pl.String,
+        "se": pl.Float64,
+        "df": pl.Float64,
+        "var_reduction": pl.Float64,
+        "icc": pl.Float64,
+        "design_effect": pl.Float64,
+        "n_clusters": pl.Int64,
+    }
+    details = pl.DataFrame(det, schema=dschema, strict=False).fill_nan(None)
+    return effects, details
+
+
+def _checks_frame(srm_frame: pl.DataFrame, resp: pl.DataFrame | None) -> pl.DataFrame:
+    rows = [
+        {
+            "check": "sample_ratio",
+            "n": int(srm_frame["n"].sum()),
+            "statistic": srm_frame["statistic"][0],
+            "df": srm_frame["df"][0],
+            "p_value": srm_frame["p_value"][0],
+            "alarm": bool(srm_frame["alarm"][0]),
+        }
+    ]
+    if resp is not None:
+        rows.append(
+            {
+                "check": "response_rate",
+                "n": int(resp["n"].sum()),
+                "statistic": resp["statistic"][0],
+                "df": resp["df"][0],
+                "p_value": resp["p_value"][0],
+                "alarm": bool(resp["alarm"][0]),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "check": pl.String,
+            "n": pl.Int64,
+            "statistic": pl.Float64,
+            "df": pl.Int64,
+            "p_value": pl.Float64,
+            "alarm": pl.Boolean,
+        },
+    )
+
+
+def from_aggregates(
+    aggregates: pl.DataFrame,
+    *,
+    control: Any,
+    metrics: Mapping[str, Any],
+    alpha: float = 0.05,
+    correction: str = "holm",
+    guardrails: Mapping[str, float | None] | Sequence[str] | None = None,
+    family: str = "role",
+    expected: Mapping[Any, float] | None = None,
+    ignore_clusters: bool = False,
+    _ordinal: Mapping | None = None,
+) -> Analysis:
+    """Analyse an experiment from sufficient statistics (e.g. a warehouse query).
+
+    Parameters
+    ----------
+    aggregates : polars.DataFrame
+        One row per metric × arm (× ``cluster``) (× ``segment``), columns as returned by
+        :func:`aggregate`: ``metric``, ``arm``, optional ``cluster`` and ``segment``,
+        ``n_units`` (units in the cell, for the SRM check; optional), ``n_responded``
+        (optional), ``n``, ``sum``, ``sum_sq`` and for ratio / CUPED metrics ``sum_x``,
+        ``sum_x_sq``, ``sum_xy``, ``sum_z``, ``sum_z_sq``, ``sum_yz``, ``sum_xz``. For NPS give
+        the −1/0/+1 recoded sums: ``sum`` = promoters − detractors, ``sum_sq`` = promoters +
+        detractors. Metric names are the keys of ``metrics``.
+    control, metrics, alpha, correction, guardrails, family
+        As in :func:`analyze`. ``metrics`` values are kinds or :class:`Metric`; ratio and
+        CUPED metrics only need the ``denominator`` / ``covariate`` set to any non-empty name.
+    expected : mapping arm → share, optional
+        Design shares for the SRM check (default equal).
+
+    Returns
+    -------
+    Analysis
+        See :class:`Analysis`. A ``cluster`` column gives cluster-robust inference.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> agg = pl.DataFrame({"metric": ["resolved"] * 2, "arm": ["old", "new"], "n_units": [1000, 1000],
+    ...                     "n": [1000, 1000], "sum": [700.0, 745.0], "sum_sq": [700.0, 745.0]})
+    >>> res = from_aggregates(agg, control="old", metrics={"resolved": "proportion"})
+    >>> round(res.effects["effect"][0], 3), round(res.effects["p_value"][0], 4)
+    (0.045, 0.0247)
+    """
+    specs = _as_metrics(metrics, None, guardrails)
+    if correction not in _CORRECTIONS:
+        raise ValueError(f"correction must be one of {sorted(_CORRECTIONS)}, got {correction!r}")
+    long = aggregates.with_columns(pl.col("arm").cast(pl.String))
+    for s in _SUMS:
+        if s not in long.columns:
+            long = long.with_columns(pl.lit(None, pl.Float64).alias(s))
+    control = str(control)
+    arms = sorted(set(long["arm"].to_list()) | set(_ordinal_arms(_ordinal)))
+    if control not in arms:
+        raise CxDataError(
+            f"The control arm {control!r} is not in the data.",
+            column="arm",
+            rule="control names one of the arms",
+            examples=arms,
+            hint=f"pass control= one of {arms}",
+        )
+    if len(arms) < 2:
+        raise CxDataError(
+            "The experiment has only one arm.",
+            column="arm",
+            examples=arms,
+            rule="at least a control and one treatment arm",
+        )
+    treatments = [a for a in arms if a != control]
+    clustered = "cluster" in long.columns and not ignore_clusters
+    # SRM on units per arm
+    if "n_units" in long.columns and long.height:
+        first = long["metric"][0]
+        units = long.filter(pl.col("metric") == first).group_by("arm").agg(pl.col("n_units").sum())
+    else:
+        warnings.warn(
+            "aggregates have no n_units column: the SRM check uses the first metric's n",
+            CxDataWarning,
+            stacklevel=2,
+        )
+        first = long["metric"][0]
+        units = (
+            long.filter(pl.col("metric") == first)
+            .group_by("arm")
+            .agg(pl.col("n").sum().alias("n_units"))
+        )
+    units = units.sort("arm")
+    srm_frame = srm_counts(
+        dict(zip(units["arm"], units["n_units"], strict=True)), expected=expected
+    )
+    resp = None
+    if "n_responded" in long.columns and long["n_responded"].null_count() < long.height:
+        r = (
+            long.filter(pl.col("metric") == first)
+            .group_by("arm")
+            .agg(pl.col("n_units").sum(), pl.col("n_responded").sum())
+            .sort("arm")
+        )
+        resp = response_balance(r, arm="arm", responded="n_responded", aggregated=True)
+    ordinal = _ordinal or {}
+    rows = _run(long, ordinal, specs, control, treatments, clustered, alpha, None)
+    effects, details = _finish(rows, alpha, correction, family)
+    segments = None
+    if "segment" in long.columns:
+        segs = sorted(set(long["segment"].to_list()))
+        srows, groups = [], []
+        for seg in segs:
+            for r in _run(long, ordinal, specs, control, treatments, clustered, alpha, seg):
+                srows.append(r)
+                groups.append((r["metric"], r["arm"]))
+        seg_eff, _ = _finish(srows, alpha, correction, family, groups=groups)
+        seg_col = pl.Series(
+            "segment", [s for s in segs for _ in range(len(specs) * len(treatments))]
+        )
+        segments = seg_eff.insert_column(0, seg_col)
+    return Analysis(
+        checks=_checks_frame(srm_frame, resp),
+        effects=effects,
+        details=details,
+        srm=srm_frame,
+        response=resp,
+        segments=segments,
+        control=control,
+        alpha=alpha,
+        metrics=tuple(specs),
+    )
+
+
+def _ordinal_arms(ordinal) -> list[str]:
+    if not ordinal:
+        return []
+    return list(getattr(ordinal, "arms", []))
+
+
+class _OrdinalCounts(dict):
+    """Category counts per (metric) → callable(arm, segment) -> counts aligned on categories."""
+
+    arms: list[str]
+
+
+def _ordinal_counts(lf, specs, keys, key_names) -> _OrdinalCounts:
+    out = _OrdinalCounts()
+    out.arms = []
+    for m in specs:
+        if m.kind != "ordinal":
+            continue
+        col = pl.col(m.column)
+        counts = (
+            lf.filter(col.is_not_null())
+            .group_by([*keys, col.alias("_cat")])
+            .agg(pl.len().alias("count"))
+            .collect()
+        )
+        cats = sorted(counts["_cat"].unique().to_list())
+        out.arms = sorted(set(out.arms) | set(counts["arm"].to_list()))
+
+        def get(arm_label, seg, counts=counts, cats=cats):
+            f = counts.filter(pl.col("arm") == arm_label)
+            if seg is not None:
+                f = f.filter(pl.col("segment") == seg)
+            f = f.group_by("_cat").agg(pl.col("count").sum())
+            lookup = dict(zip(f["_cat"].to_list(), f["count"].to_list(), strict=True))
+            return np.array([lookup.get(c, 0) for c in cats], dtype=float)
+
+        out[m.label] = get
+    return out
+
+
+def analyze(
+    data: Any,
+    *,
+    arm: str = "arm",
+    control: Any,
+    metrics: Mapping[str, Any],
+    cluster: str | None = None,
+    covariates: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    guardrails: Mapping[str, float | None] | Sequence[str] | None = None,
+    segment: str | None = None,
+    family: str = "role",
+    responded: str | None = "responded",
+    expected: Mapping[Any, float] | None = None,
+    ignore_clusters: bool = False,
+) -> Analysis:
+    """Analyse an A/B test of a service change: checks first, then effects.
+
+    Parameters
+    ----------
+    data : polars DataFrame / LazyFrame or pandas DataFrame
+        One row per unit (customer, contact) with the ``arm`` column and metric columns.
+    arm : str
+        Arm column (string or integer labels).
+    control : str or int
+        Label of the control arm; every other arm is compared with it.
+    metrics : mapping
+        Column → kind (``"proportion"``, ``"mean"``, ``"nps"``, ``"ordinal"``), a
+        :class:`Metric`, or a dict of :class:`Metric` fields (handy for notebook parameters).
+    cluster : str, optional
+        Randomisation cluster (agent, team, store, week): cluster-robust (CR1) inference with
+        the ICC and design effect in :attr:`Analysis.details`. If the data has a ``cluster``
+        column, ignoring it must be explicit (``ignore_clusters=True``).
+    covariates : mapping, optional
+        Metric column → pre-period covariate (CUPED).
+    alpha : float
+        Significance level; CIs are ``1 − alpha``.
+    correction : {"holm", "bh", "bonferroni", "none"}
+        Multiple-testing correction over the family.
+    guardrails : mapping or sequence, optional
+        Metric names that are guardrails, optionally → non-inferiority margin.
+    segment : str, optional
+        Segment column: effects per segment in :attr:`Analysis.segments`, corrected over
+        the number of segments.
+    family : {"role", "metric", "all"}
+        Multiple-testing family: primary and guardrail metrics separately (all arms), each
+        metric separately (arms only), or everything together.
+    responded : str, optional
+        0/1 or Boolean column marking survey responders: response-rate balance is checked.
+    expected : mapping arm → share, optional
+        Design allocation for the SRM check (default equal shares).
+
+    Returns
+    -------
+    Analysis
+        ``checks`` (SRM, response-rate balance), ``effects`` (one row per metric ×
+        treatment arm with :data:`EFFECT_COLUMNS`), ``details``, ``segments``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"arm": ["a", "b"] * 50, "resolved": [0, 1, 1, 1] * 25})
+    >>> res = analyze(df, control="a", metrics={"resolved": "proportion"})
+    >>> res.checks["check"].to_list(), res.effects["effect"].to_list()
+    (['sample_ratio'], [0.5])
+    """
+    lf = _lazy(data)
+    schema = lf.collect_schema()
+    if cluster is None and "cluster" in schema and not ignore_clusters:
+        raise CxDataError(
+            "The data has a 'cluster' column but no cluster= was given.",
+            column="cluster",
+            rule="ignoring the randomisation clusters must be an explicit choice",
+            hint="pass cluster='cluster' (cluster-robust CIs) or ignore_clusters=True",
+        )
+    if ignore_clusters:
+        cluster = None
+    specs = _as_metrics(metrics, covariates, guardrails)
+    if cluster and any(m.kind == "ordinal" for m in specs):
+        raise CxDataError(
+            "Ordinal metrics have no cluster-robust analysis here.",
+            rule="ordinal metrics need independent units",
+            hint="analyse the rating as kind='mean' with cluster=..., or aggregate per cluster",
+        )
+    long, _, key_names = _aggregate(lf, schema, specs, arm, cluster, segment, responded)
+    ordinal = None
+    if any(m.kind == "ordinal" for m in specs):
+        keys = (
+            [pl.col(segment).cast(pl.String).fill_null("(missing)").alias("segment")]
+            if segment
+            else []
+        )
+        keys.append(pl.col(arm).cast(pl.String).alias("arm"))
+        ordinal = _ordinal_counts(lf, specs, keys, key_names)
+    if long.height == 0:  # only ordinal metrics: unit counts for the checks
+        cell = lf.group_by(pl.col(arm).cast(pl.String).alias("arm")).agg(pl.len().alias("n_units"))
+        long = cell.collect().with_columns(pl.lit("").alias("metric"), pl.lit(0).alias("n"))
+    return from_aggregates(
+        long,
+        control=control,
+        metrics={m.label: m for m in specs},
+        alpha=alpha,
+        correction=correction,
+        family=family,
+        expected=expected,
+        _ordinal=ordinal,
+    )
+
+
+# --------------------------------------------------------------------------- plain language
+def _fmt_value(v: float, m: Metric, *, diff: bool) -> str:
+    if m.kind == "proportion":
+        return f"{v * 100:+.1f} points" if diff else f"{v * 100:.1f}%"
+    if m.kind == "nps":
+        return f"{v:+.1f} NPS points" if diff else f"{v:.1f}"
+    if m.kind == "ordinal":
+        return f"{v:+.3f}" if diff else f"{v:.3f}"
+    return f"{v:+,.3g}" if diff else f"{v:,.3g}"
+
+
+def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[str]:
+    """Plain-language sentences computed from an :class:`Analysis` (checks first).
+
+    Returns
+    -------
+    list of str
+        One sentence per check alarm and per metric × treatment arm.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> agg = pl.DataFrame({"metric": ["resolved"] * 2, "arm": ["old", "new"], "n_units": [1000, 1000],
+    ...                     "n": [1000, 1000], "sum": [700.0, 745.0], "sum_sq": [700.0, 745.0]})
+    >>> res = from_aggregates(agg, control="old", metrics={"resolved": "proportion"})
+    >>> decision_summary(res, change="The new script")[-1]
+    'new: The new script raised resolved by +4.5 points (95% CI +0.6 points to +8.4 points, p_adj = 0.025).'
+    """
+    out: list[str] = []
+    for row in analysis.checks.iter_rows(named=True):
+        name = "sample ratio" if row["check"] == "sample_ratio" else "survey response rate"
+        if row["alarm"]:
+            out.append(
+                f"WARNING: the {name} differs between arms (p = {row['p_value']:.2g}); "
+                "the effects below may be biased — investigate before deciding."
+            )
+        else:
+            out.append(f"The {name} check passed (p = {row['p_value']:.2g}).")
+    specs = {m.label: m for m in analysis.metrics}
+    level = round((1 - analysis.alpha) * 100)
+    for row in analysis.effects.iter_rows(named=True):
+        m = specs[row["metric"]]
+        if row["effect"] is None:
+            out.append(f"{row['arm']}: {row['metric']} could not be estimated (too few units).")
+            continue
+        ci = (
+            f"{level}% CI {_fmt_value(row['ci_low'], m, diff=True)} to "
+            f"{_fmt_value(row['ci_high'], m, diff=True)}"
+        )
+        eff = _fmt_value(row["effect"], m, diff=True)
+        dec = row["decision"]
+        if dec in ("better", "worse"):
+            verb = "raised" if row["effect"] > 0 else "lowered"
+            eff = eff.lstrip("+-")
+            text = f"{change} {verb} {row['metric']} by {eff} ({ci}, p_adj = {row['p_adj']:.2g})."
+        elif dec == "within_margin":
+            text = (
+                f"{row['metric']} stayed within its margin of "
+                f"{_fmt_value(m.margin, m, diff=True).lstrip('+')} ({eff}, {ci})."
+            )
+        elif dec == "inconclusive":
+            text = f"{row['metric']}: inconclusive — the data cannot rule out a harm beyond the margin ({eff}, {ci})."
+        else:
+            text = f"{row['metric']} unchanged: no detectable difference ({eff}, {ci})."
+        out.append(f"{row['arm']}: {text}")
+    return out
