@@ -122,6 +122,9 @@ def run_checks(opened: Opened, kind: str, checks: list[Check]) -> ReadReport:
         if bad == 0 or (c.when_also is not None and not counts[f"__w{i}"]):
             continue
         cols = [c.column] if c.column and c.column in lf.collect_schema().names() else []
+        if c.level == "info":
+            report.problems.append(Problem(c.level, c.column, c.rule, bad, [], c.message, c.hint))
+            continue
         sample = (
             lf.with_row_index("row", offset=1)
             .filter(c.flag)

@@ -194,6 +194,16 @@ def _timestamp(col: str, dtype: pl.DataType, tz: str | None, time_format: str | 
                     hint="pass tz='Europe/Amsterdam' (the zone of the naive values) to read_events",
                 )
             )
+        checks.append(
+            Check(
+                column=col,
+                rule=f"naive timestamps are read in {zone}",
+                flag=pl.col(col).is_not_null() & ~aware,
+                message=f"Timestamps without a UTC offset were taken as {zone} time.",
+                hint=None if tz else "pass tz='Europe/Rome' if they are local time",
+                level="info",
+            )
+        )
     else:
         raise CxDataError(
             f"The timestamp column has type {dtype}.",
@@ -237,9 +247,19 @@ def _range_checks(
     col: str, dtype: pl.DataType, lo: float, hi: float, na_codes
 ) -> tuple[pl.Expr, list[Check]]:
     num, bad = _numeric(col, dtype)
-    if na_codes:
-        num = pl.when(num.is_in([float(x) for x in na_codes])).then(None).otherwise(num)
     checks = []
+    if na_codes:
+        is_na = num.is_in([float(x) for x in na_codes])
+        num = pl.when(is_na).then(None).otherwise(num)
+        checks.append(
+            Check(
+                column=col,
+                rule=f"codes {list(na_codes)} mean not applicable",
+                flag=is_na.fill_null(False),
+                message=f"Values of {col!r} coded {list(na_codes)} were set to missing.",
+                level="info",
+            )
+        )
     if bad is not None:
         checks.append(
             Check(
