@@ -1,0 +1,298 @@
+"""Build the report page and the index page from an executed notebook and its results.
+
+No nbconvert template, no JavaScript: markdown cells are rendered with raw HTML escaped,
+outputs go through :func:`cxkit._html.sanitize`, code cells are hidden (except the one that
+failed), record outputs (``cx.record``) are not shown. Charts arrive as ``image/svg+xml``
+(the cxkit renderer); a Vega-Lite JSON output from another renderer is converted to SVG here
+with vl-convert, offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import re
+from typing import Any
+
+from cxkit._html import CSP, PAGE_CSS, markdown_to_html, sanitize, strip_ansi
+from cxkit.notebook import RECORD_MIMETYPE
+
+__all__ = ["format_value", "render_index_html", "render_report_html"]
+
+_HIDDEN_CELL_TAGS = {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell",
+                     "remove_cell"}  # fmt: skip
+_HIDDEN_OUTPUT_TAGS = {"remove-output", "remove_output"}
+_VEGALITE = re.compile(r"^application/vnd\.vegalite\.v(\d+)\+json$")
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+_e = html.escape
+
+
+def format_value(value: Any) -> str:
+    """Plain text for a recorded value in the index (the JSON keeps the raw number).
+
+    >>> format_value(4580), format_value(0.81234), format_value(-12.5), format_value(None)
+    ('4,580', '0.8123', '-12.5', '–')
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _page(title: str, header: str, body: str, footer: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(CSP)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>{_e(title)}</title><style>{PAGE_CSS}</style></head>\n<body>\n"
+        f'<header class="cx-header">{header}</header>\n<main>\n{body}\n</main>\n'
+        f'<footer class="cx-footer">{footer}</footer>\n</body></html>\n'
+    )
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _svg_from_vegalite(spec: Any, version: str) -> str | None:
+    try:
+        import vl_convert as vlc
+
+        spec = json.loads(spec) if isinstance(spec, str) else spec
+        return vlc.vegalite_to_svg(spec, vl_version=f"v{version}")
+    except Exception:  # an unknown Vega-Lite version or a bad spec: fall back to text
+        return None
+
+
+def _image(mime: str, data: Any) -> str:
+    raw = re.sub(r"\s+", "", _text(data))
+    try:
+        base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return ""
+    return f'<img alt="" src="data:{mime};base64,{raw}">'
+
+
+def _render_output(out: dict[str, Any], key: str) -> str:
+    kind = out.get("output_type")
+    if kind in {"display_data", "execute_result"}:
+        data = out.get("data", {})
+        if RECORD_MIMETYPE in data:
+            return ""
+        if "image/svg+xml" in data:
+            return sanitize(_text(data["image/svg+xml"]), id_prefix=key)
+        for mime, spec in data.items():
+            m = _VEGALITE.match(mime)
+            if m:
+                svg = _svg_from_vegalite(spec, m.group(1))
+                if svg:
+                    return sanitize(svg, id_prefix=key)
+        if "text/html" in data:
+            return sanitize(_text(data["text/html"]), id_prefix=key)
+        if "text/markdown" in data:
+            return markdown_to_html(_text(data["text/markdown"]), allow_links=False)
+        for mime in _IMAGE_TYPES:
+            if mime in data:
+                return _image(mime, data[mime])
+        text = _text(data.get("text/plain", "")).strip()
+        return f"<pre>{_e(strip_ansi(text))}</pre>" if text else ""
+    if kind == "error":
+        return (
+            f'<pre class="cx-traceback">{_e(strip_ansi(chr(10).join(out.get("traceback", []))))}'
+            "</pre>"
+        )
+    return ""
+
+
+def _render_streams(chunks: list[tuple[str, str]]) -> str:
+    parts = []
+    for name in ("stdout", "stderr"):
+        text = strip_ansi("".join(t for n, t in chunks if n == name)).rstrip()
+        if not text:
+            continue
+        if name == "stdout":
+            parts.append(f'<pre class="cx-stdout">{_e(text)}</pre>')
+        else:
+            parts.append(
+                '<details class="cx-stderr"><summary>Messages from the run</summary>'
+                f"<pre>{_e(text)}</pre></details>"
+            )
+    return "".join(parts)
+
+
+def _render_cell_outputs(cell: dict[str, Any], cell_no: int) -> str:
+    parts: list[str] = []
+    streams: list[tuple[str, str]] = []
+    outputs = cell.get("outputs", [])
+    records = any(RECORD_MIMETYPE in o.get("data", {}) for o in outputs)
+    for j, out in enumerate(outputs):
+        if (
+            records
+            and out.get("output_type") == "execute_result"
+            and set(out["data"]) == {"text/plain"}
+        ):
+            continue  # the echo of `cx.record(...)` as the cell's last expression
+        if out.get("output_type") == "stream":
+            streams.append((out.get("name", "stdout"), _text(out.get("text", ""))))
+            continue
+        if out.get("output_type") == "error":
+            continue  # shown in the failure box
+        rendered = _render_output(out, f"c{cell_no}o{j}-")
+        if rendered:
+            parts.append(f'<div class="cx-output">{rendered}</div>')
+    if streams:
+        parts.append(f'<div class="cx-output">{_render_streams(streams)}</div>')
+    return "".join(parts)
+
+
+def _failure_box(cell: dict[str, Any], error: dict[str, Any]) -> str:
+    tb = ""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            tb = strip_ansi("\n".join(out.get("traceback", [])))
+    where = f"code cell {error['code_cell']}" if error.get("code_cell") else "a code cell"
+    return (
+        '<section class="cx-error" id="cx-failed-cell">'
+        f"<h3>This step failed ({_e(where)})</h3>"
+        f"<p><strong>{_e(str(error.get('ename')))}</strong>: {_e(str(error.get('evalue')))}</p>"
+        f'<p>The step that failed:</p><pre class="cx-failed-code">{_e(_text(cell.get("source", "")))}</pre>'
+        + (f'<p>Traceback:</p><pre class="cx-traceback">{_e(tb)}</pre>' if tb else "")
+        + "</section>"
+    )
+
+
+def _attachments(cell: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for name, bundle in (cell.get("attachments") or {}).items():
+        for mime in _IMAGE_TYPES:
+            if mime in bundle:
+                out[name] = (
+                    f"data:{mime};base64,{re.sub(r'[^A-Za-z0-9+/=]', '', _text(bundle[mime]))}"
+                )
+    return out
+
+
+def _meta_header(results: dict[str, Any]) -> str:
+    status = results.get("status", "failed")
+    run = results.get("run", {})
+    params = results.get("parameters") or {}
+    prow = "".join(
+        f"<tr><td>{_e(str(k))}</td><td>{_e(format_value(v) if not isinstance(v, str) else v)}</td></tr>"
+        for k, v in params.items()
+    )
+    srow = "".join(
+        f"<tr><td>{_e(str(i.get('file')))}</td><td>{int(i.get('bytes', 0)):,} bytes</td>"
+        f'<td class="cx-hash">sha256 {_e(str(i.get("sha256")))}</td></tr>'
+        for i in results.get("inputs", [])
+    )
+    generated = str(run.get("finished_at", "")).replace("T", " ").replace("+00:00", " UTC")
+    return (
+        f"<h1>{_e(str(results.get('title', '')))} "
+        f'<span class="cx-status cx-status-{_e(status)}">{_e(status.upper())}</span></h1>'
+        '<dl class="cx-meta">'
+        f"<dt>Generated</dt><dd>{_e(generated)}</dd>"
+        f"<dt>cxkit version</dt><dd>{_e(str(run.get('cxkit_version', '')))}</dd>"
+        f"<dt>Notebook</dt><dd>{_e(str(results.get('notebook', '')))} · run time "
+        f"{float(run.get('duration_s', 0)):.1f} s</dd>"
+        "<dt>Parameters</dt><dd>"
+        + (f'<table class="cx-params">{prow}</table>' if prow else "none")
+        + "</dd><dt>Data sources</dt><dd>"
+        + (
+            f'<table class="cx-sources">{srow}</table>'
+            if srow
+            else "none found among the parameters"
+        )
+        + "</dd></dl>"
+    )
+
+
+def render_report_html(nb: Any, results: dict[str, Any]) -> str:
+    """The self-contained report page for an executed notebook and its ``results.json`` data."""
+    error = results.get("error")
+    failed_index = error.get("cell_index") if error else None
+    body: list[str] = []
+    if error:
+        body.append(
+            '<div class="cx-banner-failed"><strong>This report failed.</strong> '
+            f"{_e(str(error.get('ename')))}: {_e(str(error.get('evalue')))} "
+            + (
+                '<a href="#cx-failed-cell">Go to the failing step.</a>'
+                if failed_index is not None
+                else ""
+            )
+            + " Results below this point are missing.</div>"
+        )
+    for i, cell in enumerate(nb.cells):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & _HIDDEN_CELL_TAGS:
+            continue
+        if cell.cell_type == "markdown":
+            body.append(markdown_to_html(_text(cell.source), attachments=_attachments(cell)))
+        elif cell.cell_type == "code":
+            if not tags & _HIDDEN_OUTPUT_TAGS:
+                body.append(_render_cell_outputs(cell, i))
+            if i == failed_index:
+                body.append(_failure_box(cell, error))
+    if error and failed_index is None:
+        body.append(
+            '<section class="cx-error" id="cx-failed-cell"><h3>The run failed</h3>'
+            f"<p><strong>{_e(str(error.get('ename')))}</strong>: {_e(str(error.get('evalue')))}</p></section>"
+        )
+    run = results.get("run", {})
+    footer = (
+        f"Generated by cxkit {_e(str(run.get('cxkit_version', '')))} from "
+        f"{_e(str(results.get('notebook', '')))} (papermill {_e(str(run.get('papermill_version', '')))},"
+        f" Python {_e(str(run.get('python_version', '')))}). Charts are static SVG rendered offline;"
+        " this page makes no network requests."
+    )
+    return _page(
+        str(results.get("title", "Report")), _meta_header(results), "\n".join(body), footer
+    )
+
+
+def render_index_html(entries: list[dict[str, Any]]) -> str:
+    """The index page: one row per report with its link, status and key numbers."""
+    rows = []
+    for d in entries:
+        status = str(d.get("status", "failed"))
+        run = d.get("run", {})
+        labels = d.get("labels", {})
+        nums = "".join(
+            f"<li>{_e(str(labels.get(k) or k))}: <strong>{_e(format_value(v))}</strong></li>"
+            for k, v in list((d.get("results") or {}).items())[:8]
+        )
+        err = d.get("error") or {}
+        if err:
+            nums += f"<li>{_e(str(err.get('ename')))}: {_e(str(err.get('evalue')))[:200]}</li>"
+        generated = str(run.get("finished_at", "")).replace("T", " ").replace("+00:00", " UTC")
+        rows.append(
+            f'<tr><td><a href="{_e(str(d.get("_href", "")), quote=True)}">{_e(str(d.get("title", "")))}</a>'
+            f"<br><small>{_e(str(d.get('name', '')))}</small></td>"
+            f'<td><span class="cx-status cx-status-{_e(status)}">{_e(status.upper())}</span></td>'
+            f"<td>{_e(generated)}<br><small>{float(run.get('duration_s', 0)):.1f} s</small></td>"
+            f'<td><ul class="cx-kv">{nums}</ul></td></tr>'
+        )
+    n_failed = sum(1 for d in entries if d.get("status") != "ok")
+    version = entries[0].get("run", {}).get("cxkit_version", "") if entries else ""
+    header = (
+        f'<h1>Reports</h1><p class="cx-meta-line">{len(entries)} report(s), {n_failed} failed.</p>'
+    )
+    body = (
+        '<table class="cx-index"><thead><tr><th>Report</th><th>Status</th><th>Generated</th>'
+        f"<th>Key numbers</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else "<p>No reports yet: run <code>cxkit report run</code>.</p>"
+    )
+    footer = (
+        f"cxkit {_e(str(version))} · every report is one offline HTML file beside its results.json."
+    )
+    return _page("Reports", header, body, footer)

@@ -1,0 +1,155 @@
+"""``cxkit report run|list`` and ``cxkit demo`` (added to the ``cxkit`` command by ``cli.py``).
+
+* ``cxkit report run [NAME_OR_NOTEBOOK ...] [-p key=value ...] [--config FILE] [--out DIR]``
+  runs the named reports of ``reports.toml`` (all of them without names), or notebooks given
+  by path; ``-p`` values are typed by the notebook's parameter-cell annotations.
+* ``cxkit report list`` shows the configured reports and their parameters.
+* ``cxkit demo`` writes the sample data if it is missing, runs every report in
+  ``reports.toml`` into ``reports/`` and writes ``reports/index.html``.
+
+Exit code: 0 when every report succeeded, 1 when any failed, 2 for a usage/config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["SAMPLE_FILES", "add_commands", "main"]
+
+#: The files ``cxkit demo`` expects in the sample-data folder (written when any is missing).
+SAMPLE_FILES = ("events.parquet", "customers.parquet", "survey.parquet", "experiment.parquet")
+
+
+def _run(specs, args: argparse.Namespace) -> int:
+    from cxkit.report import run_reports
+
+    if not specs:
+        print("cxkit: no reports to run (reports.toml lists none)", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    outcomes = run_reports(specs, args.out, timeout=args.timeout, log=sys.stderr)
+    failed = [o for o in outcomes if not o.ok]
+    print(
+        f"{len(outcomes) - len(failed)} ok, {len(failed)} failed in "
+        f"{time.perf_counter() - start:.1f} s; index: {Path(args.out) / 'index.html'}",
+        file=sys.stderr,
+    )
+    return 1 if failed else 0
+
+
+def _cmd_report_run(args: argparse.Namespace) -> int:
+    from cxkit.report import ReportConfigError, load_config, parse_assignments, select_reports
+
+    try:
+        config = Path(args.config)
+        only_notebooks = args.targets and all(t.endswith(".ipynb") for t in args.targets)
+        specs = load_config(config) if config.is_file() or not only_notebooks else []
+        chosen = select_reports(specs, args.targets, parse_assignments(args.parameter))
+    except ReportConfigError as exc:
+        print(f"cxkit: {exc}", file=sys.stderr)
+        return 2
+    return _run(chosen, args)
+
+
+def _cmd_report_list(args: argparse.Namespace) -> int:
+    from cxkit.report import ReportConfigError, load_config
+
+    try:
+        specs = load_config(args.config)
+    except ReportConfigError as exc:
+        print(f"cxkit: {exc}", file=sys.stderr)
+        return 2
+    for spec in specs:
+        params = ", ".join(f"{k}={v!r}" for k, v in spec.parameters.items())
+        print(f"{spec.name}\t{spec.notebook.name}\t{params}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from cxkit.report import ReportConfigError, load_config
+
+    config = Path(args.config)
+    data = Path(args.data) if args.data else config.parent / "data" / "sample"
+    missing = [f for f in SAMPLE_FILES if not (data / f).is_file()]
+    if missing:
+        from cxkit.sample import write_sample_data
+
+        print(f"writing the {args.size} sample data into {data} …", file=sys.stderr)
+        t0 = time.perf_counter()
+        write_sample_data(out=data, size=args.size, log=lambda m: print(m, file=sys.stderr))
+        print(f"sample data written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    try:
+        specs = load_config(config)
+    except ReportConfigError as exc:
+        print(f"cxkit: {exc}", file=sys.stderr)
+        return 2
+    return _run(specs, args)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default="reports.toml", help="report config (default reports.toml)")
+    p.add_argument("--out", default="reports", help="output folder (default reports)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds one notebook cell may run before the report fails (default 600)",
+    )
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``report`` (``run``, ``list``) and ``demo`` to the ``cxkit`` command's subparsers."""
+    rep = subparsers.add_parser("report", help="run notebooks into offline HTML reports")
+    rsub = rep.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+    run = rsub.add_parser(
+        "run",
+        help="run reports from reports.toml, or notebooks by path",
+        description="Run reports with papermill into single-file offline HTML + results.json.",
+    )
+    run.add_argument(
+        "targets",
+        nargs="*",
+        metavar="NAME_OR_NOTEBOOK",
+        help="report names from the config (all when omitted) or notebook paths",
+    )
+    run.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, typed by the notebook's annotations (repeatable); "
+        "lists as a,b,c; none for an optional value",
+    )
+    _common(run)
+    run.set_defaults(func=_cmd_report_run)
+    ls = rsub.add_parser("list", help="list the reports in the config")
+    ls.add_argument("--config", default="reports.toml")
+    ls.set_defaults(func=_cmd_report_list)
+
+    demo = subparsers.add_parser(
+        "demo",
+        help="write the sample data if missing, then run every report into reports/",
+    )
+    _common(demo)
+    demo.add_argument(
+        "--data", default=None, help="sample-data folder (default: data/sample beside the config)"
+    )
+    demo.add_argument("--size", default="small", help="sample size when writing it (default small)")
+    demo.set_defaults(func=_cmd_demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``report``/``demo`` without the rest of the ``cxkit`` command (used by tests)."""
+    parser = argparse.ArgumentParser(prog="cxkit")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
