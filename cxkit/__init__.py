@@ -54,3 +54,6 @@ from cxkit import metrics  # noqa: E402
 __all__ += ["metrics"]
 # --- experiment ---
 # --- report ---
+from cxkit import report  # noqa: E402
+
+__all__ += ["report"]
