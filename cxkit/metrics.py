@@ -40,10 +40,15 @@ __all__ = [
     "wilson_interval",
 ]
 
-Metric = Literal["mean", "csat", "nps", "ces"]
+Metric = Literal["mean", "csat", "nps", "ces", "share"]
 
 #: Default rating scale (inclusive) for each metric when ``scale`` is not given.
-DEFAULT_SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+DEFAULT_SCALES: dict[str, tuple[int, int]] = {
+    "csat": (1, 5),
+    "nps": (0, 10),
+    "ces": (1, 7),
+    "share": (0, 1),
+}
 
 
 def _z(alpha: float) -> float:
@@ -343,6 +348,7 @@ def summarize(
     ces: Literal["mean", "agree", "net"] = "mean",
     interval: str | None = None,
     alpha: float = 0.05,
+    se: bool = False,
 ) -> pl.DataFrame:
     """A score per group with its effective base and interval.
 
@@ -356,8 +362,9 @@ def summarize(
         One row per response; not modified.
     column : str
         The score column.
-    metric : {"mean", "csat", "nps", "ces"}
-        ``"mean"``: mean with t interval. ``"csat"``: top-box share (Wilson).
+    metric : {"mean", "csat", "nps", "ces", "share"}
+        ``"mean"``: mean with t interval. ``"share"``: share of 1/True in a 0/1 or Boolean
+        column (Wilson). ``"csat"``: top-box share (Wilson).
         ``"nps"``: NPS in points on 0–10 (adjusted Wald). ``"ces"``: effort on 1–7, scored
         as set by ``ces``.
     by : str or list of str, optional
@@ -377,6 +384,10 @@ def summarize(
         (default) or ``"wald"`` for NPS and CES net.
     alpha : float
         1 − confidence level.
+    se : bool
+        Also return ``se`` (standard error of the estimate, using n_eff) and ``sd`` (the
+        per-response standard deviation of the score: for shares √(p(1−p)), for NPS
+        100·√(p_pro + p_det − (p_pro − p_det)²)), used by comparisons and control charts.
 
     Returns
     -------
@@ -390,7 +401,7 @@ def summarize(
         ci_low     lower bound (null when it cannot be computed, e.g. n < 2)
         ci_high    upper bound
         metric     label of what ``estimate`` is: ``mean``, ``csat_top_box``,
-                   ``nps``, ``ces_mean``, ``ces_agree`` or ``ces_net``
+                   ``nps``, ``ces_mean``, ``ces_agree``, ``ces_net`` or ``share``
         ========== ===============================================================
 
     Examples
@@ -408,8 +419,8 @@ def summarize(
     │ b   ┆ 4   ┆ 0.25     │
     └─────┴─────┴──────────┘
     """
-    if metric not in ("mean", "csat", "nps", "ces"):
-        raise ValueError(f"metric must be 'mean', 'csat', 'nps' or 'ces', got {metric!r}")
+    if metric not in ("mean", "csat", "nps", "ces", "share"):
+        raise ValueError(f"metric must be 'mean', 'csat', 'nps', 'ces' or 'share', got {metric!r}")
     if ces not in ("mean", "agree", "net"):
         raise ValueError(f"ces must be 'mean', 'agree' or 'net', got {ces!r}")
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
@@ -479,8 +490,11 @@ def summarize(
         label = "mean" if metric == "mean" else "ces_mean"
         m = (wc * xc).sum() / wc.sum()
         aggs += [m.alias("m"), (wc * (xc - m) ** 2).sum().alias("ss")]
-    elif metric == "csat" or (metric == "ces" and ces == "agree"):
-        if metric == "csat":
+    elif metric in ("csat", "share") or (metric == "ces" and ces == "agree"):
+        if metric == "share":
+            lo, hi = 1, 1
+            label = "share"
+        elif metric == "csat":
             lo, hi = _resolve_top_box(top_box, scale)
             label = "csat_top_box"
         else:
@@ -516,11 +530,13 @@ def summarize(
             # weighted variance with the n/(n-1) correction; reduces to the sample variance
             var = np.where(n >= 2, ss / sw * n / (n - 1), np.nan)
             low, high = mean_interval(est, np.sqrt(var), n_eff, alpha=alpha)
-        elif label in ("csat_top_box", "ces_agree"):
+            unit_sd = np.sqrt(var)
+        elif label in ("csat_top_box", "ces_agree", "share"):
             est = agg["s_top"].to_numpy() / sw
             low, high = proportion_interval(
                 est * n_eff, n_eff, alpha=alpha, method=interval or "wilson"
             )
+            unit_sd = np.sqrt(est * (1 - est))
         else:
             p_top = agg["s_top"].to_numpy() / sw
             p_bot = agg["s_bottom"].to_numpy() / sw
@@ -531,8 +547,10 @@ def summarize(
                 alpha=alpha,
                 method=interval or "adjusted_wald",
             )
+            unit_sd = 100 * np.sqrt(np.clip(p_top + p_bot - (p_top - p_bot) ** 2, 0, None))
             if label == "ces_net":
-                est, low, high = est / 100, low / 100, high / 100
+                est, low, high, unit_sd = est / 100, low / 100, high / 100, unit_sd / 100
+        std_err = np.where(n_eff > 0, unit_sd / np.sqrt(n_eff), np.nan)
     stats_frame = pl.DataFrame(
         {
             "n": np.atleast_1d(n).astype(np.int64),
@@ -542,4 +560,9 @@ def summarize(
             "ci_high": np.atleast_1d(high).astype(float),
         }
     ).with_columns(pl.col("estimate", "ci_low", "ci_high").fill_nan(None), metric=pl.lit(label))
+    if se:
+        stats_frame = stats_frame.with_columns(
+            pl.Series("se", np.atleast_1d(std_err).astype(float)).fill_nan(None),
+            pl.Series("sd", np.atleast_1d(unit_sd).astype(float)).fill_nan(None),
+        )
     return pl.concat([agg.select(by_cols), stats_frame], how="horizontal")
