@@ -1,0 +1,71 @@
+"""Sample size and MDE (cxkit.power) against R and statsmodels.stats.power."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from statsmodels.stats.power import NormalIndPower
+
+from cxkit import experiment as ex
+from cxkit.power import _n_prop
+
+
+def test_proportion_matches_r_power_prop_test():
+    # R documentation example of power.prop.test: power.prop.test(p1 = .50, p2 = .75, power = .90)
+    # prints n = 76.7 (per group); R solves the same pooled-null normal formula.
+    assert _n_prop(0.5, 0.25, 1.959963984540054, 1.2815515655446004, 1.0) == pytest.approx(76.7, abs=0.05)
+    row = ex.sample_size("proportion", baseline=0.5, mde=0.25, power=0.9).row(0, named=True)
+    assert (row["n_control"], row["n_treatment"], row["n_total"]) == (77, 77, 154)
+
+
+@pytest.mark.parametrize("ratio", [1.0, 2.0])
+def test_mean_matches_statsmodels_normal_ind_power(ratio):
+    row = ex.sample_size("mean", baseline=420, mde=-15, sd=120, ratio=ratio, power=0.8).row(0, named=True)
+    # statsmodels NormalIndPower.solve_power (two-sided z-test), nobs1 = control units
+    ref = NormalIndPower().solve_power(effect_size=15 / 120, alpha=0.05, power=0.8, ratio=ratio)
+    assert row["n_control"] == math.ceil(ref - 1e-6)
+    assert row["n_treatment"] == math.ceil(ref * ratio - 1e-6)
+
+
+def test_nps_uses_trinomial_sd():
+    prom, det = 0.40, 0.20
+    sd = 100 * math.sqrt(prom + det - (prom - det) ** 2)  # trinomial SD of the −100/0/100 score
+    row = ex.sample_size("nps", baseline=(prom, det), mde=5).row(0, named=True)
+    ref = NormalIndPower().solve_power(effect_size=5 / sd, alpha=0.05, power=0.8)  # statsmodels
+    assert row["n_control"] == math.ceil(ref - 1e-6)
+    assert row["baseline"] == pytest.approx(20.0)
+
+
+def test_cluster_design_effect_inflates_sample_size():
+    plain = ex.sample_size("mean", baseline=420, mde=10, sd=120).row(0, named=True)
+    clus = ex.sample_size("mean", baseline=420, mde=10, sd=120, icc=0.05, cluster_size=40).row(0, named=True)
+    deff = 1 + (40 - 1) * 0.05  # Kish design effect 1 + (m − 1)·ICC, by hand
+    assert clus["design_effect"] == pytest.approx(deff)
+    ref = NormalIndPower().solve_power(effect_size=10 / 120, alpha=0.05, power=0.8) * deff
+    assert clus["n_control"] == math.ceil(ref - 1e-6)
+    assert clus["clusters_control"] == math.ceil(clus["n_control"] / 40)
+    assert clus["n_control"] > 2.9 * plain["n_control"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "kwargs"),
+    [
+        ("proportion", {"baseline": 0.2}),
+        ("mean", {"baseline": 420, "sd": 120, "icc": 0.02, "cluster_size": 50}),
+        ("nps", {"baseline": (0.4, 0.2)}),
+    ],
+)
+def test_mde_inverts_sample_size(kind, kwargs):
+    m = ex.mde(kind, n_control=5000, **kwargs)["mde"].item()
+    back = ex.sample_size(kind, mde=m, **kwargs)["n_control"].item()
+    assert back == pytest.approx(5000, abs=1)
+
+
+def test_power_input_errors():
+    with pytest.raises(ValueError, match="sd="):
+        ex.sample_size("mean", baseline=1, mde=0.1)
+    with pytest.raises(ValueError, match="promoter"):
+        ex.sample_size("nps", baseline=0.3, mde=5)
+    with pytest.raises(ValueError, match="kind"):
+        ex.sample_size("ratio", baseline=0.3, mde=5)
