@@ -1,0 +1,438 @@
+"""Unit-level data → sufficient statistics for :mod:`cxkit.experiment` (private).
+
+:class:`Metric` specs, input checks, the one polars ``group_by`` that computes ``n, Σy, Σy²``
+(and ``Σx, Σx², Σxy, Σz, Σz², Σyz, Σxz`` for ratio metrics and CUPED) per arm × cluster ×
+segment, category counts for ordinal metrics, and :func:`distribution` for charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from cxkit.errors import CxDataError, missing_column_error
+
+__all__ = ["KINDS", "Metric", "aggregate", "distribution"]
+
+KINDS = ("proportion", "mean", "nps", "ordinal")
+
+_SUMS = ["sum", "sum_sq", "sum_x", "sum_x_sq", "sum_xy", "sum_z", "sum_z_sq", "sum_yz", "sum_xz"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How to analyse one metric.
+
+    Parameters
+    ----------
+    column : str
+        Outcome column (numerator for ratio metrics).
+    kind : {"proportion", "mean", "nps", "ordinal"}
+        ``"nps"`` expects 0–10 ratings; ``"proportion"`` 0/1 or Boolean values.
+    denominator : str, optional
+        Makes a ratio metric ``Σcolumn / Σdenominator`` (e.g. contacts per order), analysed
+        with the delta method; ``kind`` must be ``"mean"``.
+    covariate : str, optional
+        Pre-period covariate for CUPED (variance reduction is reported).
+    role : {"primary", "guardrail"}
+    higher_is_better : bool
+        Direction of a good change (``False`` for handle time, repeat contacts).
+    margin : float, optional
+        Non-inferiority margin of a guardrail, a positive number in the metric's unit (e.g.
+        ``0.01`` for one percentage point; ``30`` for 30 seconds).
+    name : str, optional
+        Label in the results (default ``column``, or ``column/denominator`` for ratios).
+    """
+
+    column: str
+    kind: str = "mean"
+    denominator: str | None = None
+    covariate: str | None = None
+    role: str = "primary"
+    higher_is_better: bool = True
+    margin: float | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Metric kind must be one of {KINDS}, got {self.kind!r}")
+        if self.role not in ("primary", "guardrail"):
+            raise ValueError(f"Metric role must be 'primary' or 'guardrail', got {self.role!r}")
+        if self.denominator is not None and self.kind != "mean":
+            raise ValueError("a ratio metric (denominator=...) must have kind='mean'")
+        if self.kind == "ordinal" and self.covariate is not None:
+            raise ValueError("CUPED (covariate=...) is not available for ordinal metrics")
+        if self.margin is not None and not self.margin > 0:
+            raise ValueError(
+                f"margin must be a positive number in the metric's unit, got {self.margin!r}"
+            )
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return f"{self.column}/{self.denominator}" if self.denominator else self.column
+
+
+# --------------------------------------------------------------------------- input handling
+def _lazy(data: Any) -> pl.LazyFrame:
+    if isinstance(data, pl.LazyFrame):
+        return data
+    if isinstance(data, pl.DataFrame):
+        return data.lazy()
+    if type(data).__module__.startswith("pandas"):
+        return pl.from_pandas(data).lazy()
+    raise CxDataError(
+        f"analyze() needs a polars or pandas DataFrame, got {type(data).__name__}",
+        rule="data is a table of units",
+        hint="read files with cx.read_experiment(path, unit=..., arm=...) first",
+    )
+
+
+def _as_metrics(
+    metrics: Mapping[str, Any],
+    covariates: Mapping[str, str] | None,
+    guardrails: Mapping[str, float | None] | Sequence[str] | None,
+) -> list[Metric]:
+    if not metrics:
+        raise CxDataError(
+            "No metrics to analyse.",
+            rule="metrics maps a column to a kind",
+            hint='pass metrics={"resolved": "proportion", "handle_time": "mean"}',
+        )
+    out: list[Metric] = []
+    covariates = dict(covariates or {})
+    if guardrails is None:
+        guard: dict[str, float | None] = {}
+    elif isinstance(guardrails, Mapping):
+        guard = dict(guardrails)
+    else:
+        guard = dict.fromkeys(guardrails)
+    for col, spec in metrics.items():
+        if isinstance(spec, Metric):
+            m = spec
+        elif isinstance(spec, str):
+            m = Metric(column=col, kind=spec)
+        elif isinstance(spec, Mapping):
+            m = Metric(**{"column": col, **spec})
+        else:
+            raise CxDataError(
+                f"Metric {col!r}: unknown spec {spec!r}.",
+                column=col,
+                rule=f"a kind {KINDS}, a Metric(...) or a dict of Metric fields",
+            )
+        updates: dict[str, Any] = {}
+        if col in covariates and m.covariate is None:
+            updates["covariate"] = covariates.pop(col)
+        if col in guard or m.label in guard:
+            updates["role"] = "guardrail"
+            margin = guard.get(col, guard.get(m.label))
+            if margin is not None:
+                updates["margin"] = margin
+        if updates:
+            m = Metric(**{**m.__dict__, **updates})
+        out.append(m)
+    if covariates:
+        raise CxDataError(
+            f"covariates names metric(s) {sorted(covariates)} that are not in metrics.",
+            rule="covariates maps a metric column to its pre-period covariate",
+        )
+    labels = [m.label for m in out]
+    if len(set(labels)) != len(labels):
+        raise CxDataError("Two metrics share a name.", examples=labels, hint="set Metric(name=...)")
+    return out
+
+
+def _check_columns(schema: pl.Schema, cols: Sequence[str], role: str, arg: str) -> None:
+    for c in cols:
+        if c not in schema:
+            raise missing_column_error(
+                c, list(schema.names()), source="data", role=role, argument=arg
+            )
+
+
+def _num(col: str, schema: pl.Schema, role: str) -> pl.Expr:
+    dtype = schema[col]
+    if not (dtype.is_numeric() or dtype == pl.Boolean):
+        raise CxDataError(
+            f"Column {col!r} ({role}) must be numeric or Boolean, found {dtype}.",
+            column=col,
+            rule="metric columns hold numbers",
+            hint="read files with cx.read_experiment(...), which infers numbers and TRUE/FALSE",
+        )
+    return pl.col(col).cast(pl.Float64)
+
+
+def _metric_aggs(i: int, m: Metric, schema: pl.Schema) -> list[pl.Expr]:
+    y = _num(m.column, schema, f"metric {m.label!r}")
+    raw = y
+    if m.kind == "nps":
+        y = pl.when(y >= 9).then(1.0).when(y <= 6).then(-1.0).otherwise(0.0)
+        y = pl.when(raw.is_not_null()).then(y)
+    valid = y.is_not_null() & y.is_not_nan()
+    x = z = None
+    if m.denominator:
+        x = _num(m.denominator, schema, f"denominator of {m.label!r}")
+        valid = valid & x.is_not_null()
+    if m.covariate:
+        z = _num(m.covariate, schema, f"covariate of {m.label!r}")
+        valid = valid & z.is_not_null()
+    yv = pl.when(valid).then(y)
+    p = f"m{i}__"
+    aggs = [
+        yv.count().alias(p + "n"),
+        yv.sum().alias(p + "sum"),
+        (yv * yv).sum().alias(p + "sum_sq"),
+        pl.when(valid).then(raw).min().alias(p + "min"),
+        pl.when(valid).then(raw).max().alias(p + "max"),
+    ]
+    if m.kind == "proportion":
+        aggs.append((yv * (1 - yv)).abs().max().alias(p + "frac"))
+    if x is not None:
+        xv = pl.when(valid).then(x)
+        aggs += [
+            xv.sum().alias(p + "sum_x"),
+            (xv * xv).sum().alias(p + "sum_x_sq"),
+            (yv * xv).sum().alias(p + "sum_xy"),
+        ]
+    if z is not None:
+        zv = pl.when(valid).then(z)
+        aggs += [
+            zv.sum().alias(p + "sum_z"),
+            (zv * zv).sum().alias(p + "sum_z_sq"),
+            (yv * zv).sum().alias(p + "sum_yz"),
+        ]
+        if x is not None:
+            aggs.append((pl.when(valid).then(x) * zv).sum().alias(p + "sum_xz"))
+    return aggs
+
+
+def aggregate(
+    data: Any,
+    *,
+    arm: str = "arm",
+    metrics: Mapping[str, Any],
+    cluster: str | None = None,
+    covariates: Mapping[str, str] | None = None,
+    segment: str | None = None,
+    responded: str | None = "responded",
+) -> pl.DataFrame:
+    """Sufficient statistics per arm (× cluster × segment) in ONE polars ``group_by``.
+
+    Returns
+    -------
+    polars.DataFrame
+        The long input of :func:`from_aggregates`, one row per metric × cell, sorted:
+        ``metric``, ``segment`` (when given), ``arm`` (String), ``cluster`` (when given),
+        ``n_units`` (units in the cell), ``n_responded`` (when a ``responded`` column exists),
+        ``n`` (units with the metric), ``sum``, ``sum_sq`` and, where used, ``sum_x``,
+        ``sum_x_sq``, ``sum_xy`` (ratio denominator), ``sum_z``, ``sum_z_sq``, ``sum_yz``,
+        ``sum_xz`` (CUPED covariate). NPS is on the −1/0/+1 scale. Ordinal metrics are not
+        aggregated here (they need category counts).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"arm": ["a", "a", "b"], "y": [1.0, 3.0, 2.0]})
+    >>> aggregate(df, metrics={"y": "mean"}).select("arm", "n", "sum", "sum_sq").rows()
+    [('a', 2, 4.0, 10.0), ('b', 1, 2.0, 4.0)]
+    """
+    lf = _lazy(data)
+    specs = _as_metrics(metrics, covariates, None)
+    schema = lf.collect_schema()
+    return _aggregate(lf, schema, specs, arm, cluster, segment, responded)[0]
+
+
+def _aggregate(lf, schema, specs, arm, cluster, segment, responded):
+    _check_columns(schema, [arm], "arm label", "arm")
+    if cluster:
+        _check_columns(schema, [cluster], "randomisation cluster", "cluster")
+    if segment:
+        _check_columns(schema, [segment], "segment", "segment_col")
+    for m in specs:
+        _check_columns(schema, [m.column], f"metric {m.label!r}", "metrics")
+        for c, r in ((m.denominator, "denominator"), (m.covariate, "covariate")):
+            if c:
+                _check_columns(schema, [c], f"{r} of {m.label!r}", "metrics")
+    has_resp = bool(responded) and responded in schema
+    keys = (
+        [pl.col(segment).cast(pl.String).fill_null("(missing)").alias("segment")] if segment else []
+    )
+    keys.append(pl.col(arm).cast(pl.String).alias("arm"))
+    if cluster:
+        keys.append(pl.col(cluster).cast(pl.String).alias("cluster"))
+    aggs = [pl.len().alias("n_units")]
+    if has_resp:
+        aggs.append(pl.col(responded).cast(pl.Float64).sum().alias("n_responded"))
+    numeric = [m for m in specs if m.kind != "ordinal"]
+    for i, m in enumerate(specs):
+        if m.kind != "ordinal":
+            aggs += _metric_aggs(i, m, schema)
+    wide = lf.group_by(keys).agg(aggs).collect()
+    key_names = [k.meta.output_name() for k in keys]
+    if wide.height == 0:
+        raise CxDataError("The experiment data has no rows.", rule="at least one unit per arm")
+    for k in key_names:
+        nulls = wide.filter(pl.col(k).is_null())
+        if nulls.height and k != "segment":
+            raise CxDataError(
+                f"{int(nulls['n_units'].sum()):,} unit(s) have no {k} label.",
+                column=arm if k == "arm" else cluster,
+                rule=f"every unit has a {k}",
+                n_rows=int(nulls["n_units"].sum()),
+                hint="drop or fix those rows before the analysis",
+            )
+    _validate(wide, specs)
+    base = key_names + ["n_units"] + (["n_responded"] if has_resp else [])
+    parts = []
+    for i, m in enumerate(specs):
+        if m.kind == "ordinal":
+            continue
+        p = f"m{i}__"
+        cols = [pl.lit(m.label).alias("metric"), *[pl.col(c) for c in base]]
+        cols.append(pl.col(p + "n").cast(pl.Int64).alias("n"))
+        for s in _SUMS:
+            cols.append(
+                (pl.col(p + s) if p + s in wide.columns else pl.lit(None, pl.Float64)).alias(s)
+            )
+        parts.append(wide.select(cols))
+    long = pl.concat(parts) if parts else wide.select([pl.lit("").alias("metric"), *base]).head(0)
+    order = {m.label: j for j, m in enumerate(specs)}
+    long = long.with_columns(pl.col("metric").replace_strict(order, default=-1).alias("_o"))
+    long = long.sort(["_o", *key_names]).drop("_o")
+    del numeric
+    return long, wide, key_names
+
+
+def _validate(wide: pl.DataFrame, specs: list[Metric]) -> None:
+    for i, m in enumerate(specs):
+        if m.kind == "ordinal":
+            continue
+        p = f"m{i}__"
+        lo, hi = wide[p + "min"].min(), wide[p + "max"].max()
+        bad = None
+        if m.kind == "proportion" and lo is not None:
+            frac = wide[p + "frac"].max() or 0.0
+            if lo < 0 or hi > 1 or frac > 0:
+                bad = "a proportion holds 0/1 or TRUE/FALSE values"
+        if m.kind == "nps" and lo is not None and (lo < 0 or hi > 10):
+            bad = "an NPS metric holds 0–10 ratings"
+        if bad:
+            raise CxDataError(
+                f"Metric {m.label!r} has values from {lo} to {hi}.",
+                column=m.column,
+                rule=bad,
+                examples=[lo, hi],
+                hint="choose kind='mean' or recode the column",
+            )
+
+
+def _ordinal_arms(ordinal) -> list[str]:
+    if not ordinal:
+        return []
+    return list(getattr(ordinal, "arms", []))
+
+
+class _OrdinalCounts(dict):
+    """Category counts per (metric) → callable(arm, segment) -> counts aligned on categories."""
+
+    arms: list[str]
+
+
+def _ordinal_counts(lf, specs, keys, key_names) -> _OrdinalCounts:
+    out = _OrdinalCounts()
+    out.arms = []
+    for m in specs:
+        if m.kind != "ordinal":
+            continue
+        col = pl.col(m.column)
+        counts = (
+            lf.filter(col.is_not_null())
+            .group_by([*keys, col.alias("_cat")])
+            .agg(pl.len().alias("count"))
+            .collect()
+        )
+        cats = sorted(counts["_cat"].unique().to_list())
+        out.arms = sorted(set(out.arms) | set(counts["arm"].to_list()))
+
+        def get(arm_label, seg, counts=counts, cats=cats):
+            f = counts.filter(pl.col("arm") == arm_label)
+            if seg is not None:
+                f = f.filter(pl.col("segment") == seg)
+            f = f.group_by("_cat").agg(pl.col("count").sum())
+            lookup = dict(zip(f["_cat"].to_list(), f["count"].to_list(), strict=True))
+            return np.array([lookup.get(c, 0) for c in cats], dtype=float)
+
+        out[m.label] = get
+    return out
+
+
+def distribution(
+    data: Any,
+    *,
+    column: str,
+    arm: str = "arm",
+    bins: int = 30,
+    upper_quantile: float = 0.99,
+) -> pl.DataFrame:
+    """Distribution of a metric per arm, for :func:`cxkit.charts.distribution_chart`.
+
+    Boolean columns and integer columns with at most 11 distinct values (ratings) are
+    counted per value; other columns are binned into ``bins`` equal-width bins between the
+    minimum and the ``upper_quantile`` (pooled over arms), with the values above it counted
+    in a last open bin (so one extreme outlier does not flatten the histogram).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per arm × value/bin, sorted: ``arm`` (String), ``bin_low``, ``bin_high``
+        (equal for counted values; ``bin_high`` is null for the open last bin), ``n``
+        (units), ``share`` (of the arm's non-null units, 0–1).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"arm": ["a", "a", "b", "b"], "csat": [4, 5, 5, 5]})
+    >>> distribution(df, column="csat").select("arm", "bin_low", "share").rows()
+    [('a', 4.0, 0.5), ('a', 5.0, 0.5), ('b', 5.0, 1.0)]
+    """
+    lf = _lazy(data)
+    schema = lf.collect_schema()
+    _check_columns(schema, [arm, column], "arm label / metric", "column")
+    y = _num(column, schema, f"metric {column!r}")
+    a = pl.col(arm).cast(pl.String).alias("arm")
+    base = lf.select(a, y.alias("y")).filter(pl.col("y").is_not_null() & pl.col("y").is_not_nan())
+    stats_ = base.select(
+        pl.col("y").n_unique().alias("k"),
+        pl.col("y").min().alias("lo"),
+        pl.col("y").quantile(upper_quantile).alias("hi"),
+        pl.col("y").max().alias("max"),
+        (pl.col("y") - pl.col("y").round()).abs().max().alias("frac"),
+    ).collect()
+    k, lo, hi, mx, frac = stats_.row(0)
+    if k == 0:
+        raise CxDataError(
+            f"Column {column!r} has no values.", column=column, rule="at least one value"
+        )
+    discrete = schema[column] == pl.Boolean or (frac == 0 and k <= 11)
+    if discrete:
+        binned = base.with_columns(pl.col("y").alias("bin_low"), pl.col("y").alias("bin_high"))
+    else:
+        hi = hi if hi > lo else mx
+        width = (hi - lo) / bins if hi > lo else 1.0
+        idx = ((pl.col("y") - lo) / width).floor().clip(0, bins)
+        binned = base.with_columns(
+            (lo + idx * width).alias("bin_low"),
+            pl.when(idx < bins).then(lo + (idx + 1) * width).alias("bin_high"),
+        )
+    out = (
+        binned.group_by("arm", "bin_low", "bin_high")
+        .agg(pl.len().alias("n"))
+        .with_columns((pl.col("n") / pl.col("n").sum().over("arm")).alias("share"))
+        .sort("arm", "bin_low")
+        .collect()
+    )
+    return out.with_columns(pl.col("n").cast(pl.Int64))
