@@ -63,13 +63,20 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _svg_from_vegalite(spec: Any, version: str) -> str | None:
+def _svg_from_vegalite(spec: Any) -> str | None:
+    """Render a Vega-Lite spec to SVG offline (no data may be fetched from any URL)."""
     try:
         import vl_convert as vlc
 
         spec = json.loads(spec) if isinstance(spec, str) else spec
-        return vlc.vegalite_to_svg(spec, vl_version=f"v{version}")
-    except Exception:  # an unknown Vega-Lite version or a bad spec: fall back to text
+        m = re.search(r"/v(\d+\.\d+)", str(spec.get("$schema", "")))
+        try:
+            return vlc.vegalite_to_svg(
+                spec, vl_version=m.group(1) if m else None, allowed_base_urls=[]
+            )
+        except Exception:  # a version vl-convert does not bundle: use its latest
+            return vlc.vegalite_to_svg(spec, allowed_base_urls=[])
+    except Exception:  # a bad spec or a blocked URL: fall back to text
         return None
 
 
@@ -91,9 +98,8 @@ def _render_output(out: dict[str, Any], key: str) -> str:
         if "image/svg+xml" in data:
             return sanitize(_text(data["image/svg+xml"]), id_prefix=key)
         for mime, spec in data.items():
-            m = _VEGALITE.match(mime)
-            if m:
-                svg = _svg_from_vegalite(spec, m.group(1))
+            if _VEGALITE.match(mime):
+                svg = _svg_from_vegalite(spec)
                 if svg:
                     return sanitize(svg, id_prefix=key)
         if "text/html" in data:

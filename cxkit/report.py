@@ -407,6 +407,7 @@ def run_report(
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import remove_error_markers
 
     from cxkit import __version__
     from cxkit._report_page import render_report_html
@@ -431,7 +432,9 @@ def run_report(
     runner_error: dict[str, Any] | None = None
     with tempfile.TemporaryDirectory(dir=folder, prefix=".run-") as tmp:
         executed = Path(tmp) / "executed.ipynb"
-        quiet = logging.getLogger("papermill.translators")  # "Unable to parse line" noise
+        # papermill's own regex parsing of the parameter cell warns about annotations it does
+        # not understand ("Unable to parse line", "unknown parameter"); we type-check ourselves
+        quiet = logging.getLogger("papermill")
         level = quiet.level
         quiet.setLevel(logging.ERROR)
         try:
@@ -460,6 +463,7 @@ def run_report(
             nb = nbformat.read(executed, as_version=4)
         else:
             nb = nbformat.read(spec.notebook, as_version=4)
+    nb = remove_error_markers(nb)  # papermill's red banner cells; the page has its own
     duration = time.perf_counter() - t0
     finished = _dt.datetime.now(_dt.UTC)
 
