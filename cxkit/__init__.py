@@ -46,12 +46,9 @@ from cxkit.io import read_customers, read_events, read_experiment, read_survey, 
 __all__ += ["io", "read_customers", "read_events", "read_experiment", "read_survey", "validate"]
 # --- journey ---
 # --- satisfaction / metrics ---
-from cxkit import metrics  # noqa: E402
+from cxkit import metrics, satisfaction  # noqa: E402
 
-__all__ += ["metrics"]
-from cxkit import metrics  # noqa: E402
-
-__all__ += ["metrics"]
+__all__ += ["metrics", "satisfaction"]
 # --- experiment ---
 # --- report ---
 from cxkit import report  # noqa: E402

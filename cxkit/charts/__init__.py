@@ -10,3 +10,18 @@ from cxkit.charts.theme import PALETTE, setup, theme
 
 __all__ = ["PALETTE", "setup", "theme"]
 # Chart builders are re-exported below by each analysis area (one import line each).
+from cxkit.charts.satisfaction import (  # noqa: E402
+    drivers_chart,
+    importance_performance_chart,
+    nps_bar,
+    scores_chart,
+    trend_chart,
+)
+
+__all__ += [
+    "drivers_chart",
+    "importance_performance_chart",
+    "nps_bar",
+    "scores_chart",
+    "trend_chart",
+]
