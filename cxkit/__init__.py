@@ -40,16 +40,23 @@ __all__ = [
     "table",
 ]
 # --- io (foundation) ---
-from cxkit import io  # noqa: E402
+from cxkit import io, sample  # noqa: E402
 from cxkit.io import read_customers, read_events, read_experiment, read_survey, validate  # noqa: E402
 
-__all__ += ["io", "read_customers", "read_events", "read_experiment", "read_survey", "validate"]
+__all__ += ["io", "sample", "read_customers", "read_events", "read_experiment", "read_survey", "validate"]
 # --- journey ---
+from cxkit import journey  # noqa: E402
+
+__all__ += ["journey"]
 # --- satisfaction / metrics ---
 from cxkit import metrics, satisfaction  # noqa: E402
 
 __all__ += ["metrics", "satisfaction"]
 # --- experiment ---
+from cxkit import experiment, power  # noqa: E402
+from cxkit.experiment import Metric, analyze, from_aggregates, srm  # noqa: E402
+
+__all__ += ["experiment", "power", "Metric", "analyze", "from_aggregates", "srm"]
 # --- report ---
 from cxkit import report  # noqa: E402
 

@@ -47,7 +47,9 @@ def _mean(rng, delta):
 
 def _nps_arm(rng, n, probs):
     counts = rng.multinomial(n, probs, B).astype(float)  # promoters, passives, detractors
-    return _one(np.full(B, n), 100 * (counts[:, 0] - counts[:, 2]), 1e4 * (counts[:, 0] + counts[:, 2]))
+    return _one(
+        np.full(B, n), 100 * (counts[:, 0] - counts[:, 2]), 1e4 * (counts[:, 0] + counts[:, 2])
+    )
 
 
 def _nps(rng, shift):
@@ -68,7 +70,9 @@ def _ratio_arm(rng, n, rate):
 
 
 def _ratio(rng, delta):
-    res = compare(_ratio_arm(rng, 300, 0.5), _ratio_arm(rng, 300, 0.5 + delta), kind="mean", ratio=True)
+    res = compare(
+        _ratio_arm(rng, 300, 0.5), _ratio_arm(rng, 300, 0.5 + delta), kind="mean", ratio=True
+    )
     return res, delta
 
 

@@ -102,7 +102,9 @@ def test_nps_trinomial_by_hand():
     rng = np.random.default_rng(3)
     arm = np.repeat(["old", "new"], [400, 500])
     score = np.concatenate([rng.integers(0, 11, 400), np.clip(rng.integers(0, 11, 500) + 1, 0, 10)])
-    res = ex.analyze(pl.DataFrame({"arm": arm, "nps": score}), control="old", metrics={"nps": "nps"})
+    res = ex.analyze(
+        pl.DataFrame({"arm": arm, "nps": score}), control="old", metrics={"nps": "nps"}
+    )
     row = res.effects.row(0, named=True)
     # hand calculation: NPS = 100 (P − D); Var = 100² (P + D − (P − D)²) / n per arm
     vals = {}
@@ -130,7 +132,9 @@ def test_ordinal_probability_of_superiority():
     assert row["treatment_value"] == pytest.approx(brute, rel=1e-12)
     assert row["effect"] == pytest.approx(brute - 0.5, rel=1e-12)
     # statsmodels rank_compare_2ordinal on the category counts, and scipy Brunner–Munzel
-    ref = rank_compare_2ordinal(np.bincount(new, minlength=6)[1:], np.bincount(old, minlength=6)[1:])
+    ref = rank_compare_2ordinal(
+        np.bincount(new, minlength=6)[1:], np.bincount(old, minlength=6)[1:]
+    )
     assert row["p_value"] == pytest.approx(ref.test_prob_superior().pvalue, rel=1e-9)
     assert row["p_value"] == pytest.approx(stats.brunnermunzel(new, old).pvalue, rel=1e-6)
 
@@ -201,10 +205,14 @@ def test_icc_matches_anova_by_hand():
     g = np.repeat(np.arange(60), rng.integers(5, 40, 60))
     arm = np.where(g % 2 == 0, "a", "b")
     y = rng.normal(size=60)[g] * 0.5 + rng.normal(size=len(g))
-    res = ex.analyze(pl.DataFrame({"arm": arm, "g": g, "y": y}), control="a", metrics={"y": "mean"}, cluster="g")
+    res = ex.analyze(
+        pl.DataFrame({"arm": arm, "g": g, "y": y}), control="a", metrics={"y": "mean"}, cluster="g"
+    )
     # one-way ANOVA ICC with arm means removed, written out with numpy
     df = pl.DataFrame({"g": g, "y": y, "arm": arm})
-    cm = df.group_by("g").agg(pl.len().alias("n"), pl.col("y").mean().alias("m"), pl.col("arm").first())
+    cm = df.group_by("g").agg(
+        pl.len().alias("n"), pl.col("y").mean().alias("m"), pl.col("arm").first()
+    )
     am = df.group_by("arm").agg(pl.col("y").mean().alias("am"))
     cm = cm.join(am, on="arm")
     ssb = float((cm["n"] * (cm["m"] - cm["am"]) ** 2).sum())
@@ -229,7 +237,14 @@ def test_planted_effects_recovered_with_clusters_and_iid_too_narrow(sample):
     }
     truth = [
         PLANTED[k]
-        for k in ("resolved", "repeat_contact", "handle_time", "contacts_per_order", "csat_mean", "nps_points")
+        for k in (
+            "resolved",
+            "repeat_contact",
+            "handle_time",
+            "contacts_per_order",
+            "csat_mean",
+            "nps_points",
+        )
     ]
     clu = ex.analyze(sample, control="control", metrics=metrics, cluster="agent_id")
     iid = ex.analyze(sample, control="control", metrics=metrics, ignore_clusters=True)
@@ -247,7 +262,9 @@ def test_cluster_column_must_be_explicit(sample):
     df = sample.rename({"agent_id": "cluster"})
     with pytest.raises(cx.CxDataError, match="ignore_clusters=True"):
         ex.analyze(df, control="control", metrics={"resolved": "proportion"})
-    res = ex.analyze(df, control="control", metrics={"resolved": "proportion"}, ignore_clusters=True)
+    res = ex.analyze(
+        df, control="control", metrics={"resolved": "proportion"}, ignore_clusters=True
+    )
     assert res.details["n_clusters"][0] is None
 
 
@@ -261,10 +278,19 @@ def test_multi_arm_integer_labels_and_holm():
     res = ex.analyze(df, control=0, metrics={"y": "mean", "z": "proportion"})
     e = res.effects
     assert e.columns == ex.EFFECT_COLUMNS
-    assert e["arm"].to_list() == ["1", "2", "1", "2"] and e["metric"].to_list() == ["y", "y", "z", "z"]
+    assert e["arm"].to_list() == ["1", "2", "1", "2"] and e["metric"].to_list() == [
+        "y",
+        "y",
+        "z",
+        "z",
+    ]
     # statsmodels multipletests(method="holm") over the family (4 primary tests)
-    assert e["p_adj"].to_list() == pytest.approx(multipletests(e["p_value"].to_numpy(), method="holm")[1].tolist())
-    bh = ex.analyze(df, control=0, metrics={"y": "mean", "z": "proportion"}, correction="bh", family="metric")
+    assert e["p_adj"].to_list() == pytest.approx(
+        multipletests(e["p_value"].to_numpy(), method="holm")[1].tolist()
+    )
+    bh = ex.analyze(
+        df, control=0, metrics={"y": "mean", "z": "proportion"}, correction="bh", family="metric"
+    )
     for metric in ("y", "z"):
         sub = bh.effects.filter(pl.col("metric") == metric)
         ref = multipletests(sub["p_value"].to_numpy(), method="fdr_bh")[1]  # statsmodels BH
@@ -272,8 +298,17 @@ def test_multi_arm_integer_labels_and_holm():
 
 
 def test_guardrail_non_inferiority_decisions(sample):
-    metrics = {"resolved": "proportion", "repeat_contact": {"kind": "proportion", "higher_is_better": False}}
-    wide = ex.analyze(sample, control="control", metrics=metrics, cluster="agent_id", guardrails={"repeat_contact": 0.02})
+    metrics = {
+        "resolved": "proportion",
+        "repeat_contact": {"kind": "proportion", "higher_is_better": False},
+    }
+    wide = ex.analyze(
+        sample,
+        control="control",
+        metrics=metrics,
+        cluster="agent_id",
+        guardrails={"repeat_contact": 0.02},
+    )
     row = wide.effects.row(1, named=True)
     assert wide.details["role"].to_list() == ["primary", "guardrail"]
     assert row["ci_high"] < 0.02 and row["decision"] == "within_margin"
@@ -281,22 +316,39 @@ def test_guardrail_non_inferiority_decisions(sample):
     assert row["p_adj"] == pytest.approx(row["p_value"])
     # no effect on the response rate: within a 5-point margin, inconclusive for 0.1 point
     flat = {"responded": {"kind": "proportion", "role": "guardrail"}}
-    loose = ex.analyze(sample, control="control", metrics=flat, cluster="agent_id", guardrails={"responded": 0.05})
-    tight = ex.analyze(sample, control="control", metrics=flat, cluster="agent_id", guardrails={"responded": 0.001})
+    loose = ex.analyze(
+        sample, control="control", metrics=flat, cluster="agent_id", guardrails={"responded": 0.05}
+    )
+    tight = ex.analyze(
+        sample, control="control", metrics=flat, cluster="agent_id", guardrails={"responded": 0.001}
+    )
     assert loose.effects["decision"][0] == "within_margin"
     assert tight.effects["decision"][0] == "inconclusive"
     # a harmful change on a guardrail: swap the arms
-    harm = ex.analyze(sample, control="new_script", metrics=metrics, cluster="agent_id",
-                      guardrails={"repeat_contact": 0.02})
+    harm = ex.analyze(
+        sample,
+        control="new_script",
+        metrics=metrics,
+        cluster="agent_id",
+        guardrails={"repeat_contact": 0.02},
+    )
     assert harm.effects["decision"].to_list() == ["worse", "worse"]
 
 
 def test_segments_corrected_over_segments(sample):
-    res = ex.analyze(sample, control="control", metrics={"resolved": "proportion"}, cluster="agent_id", segment="channel")
+    res = ex.analyze(
+        sample,
+        control="control",
+        metrics={"resolved": "proportion"},
+        cluster="agent_id",
+        segment="channel",
+    )
     seg = res.segments
     assert seg["segment"].to_list() == ["chat", "email", "phone"]
     assert seg["n_control"].sum() == res.effects["n_control"][0]
-    ref = multipletests(seg["p_value"].to_numpy(), method="holm")[1]  # statsmodels Holm over 3 segments
+    ref = multipletests(seg["p_value"].to_numpy(), method="holm")[
+        1
+    ]  # statsmodels Holm over 3 segments
     assert seg["p_adj"].to_list() == pytest.approx(ref.tolist())
 
 
@@ -340,27 +392,48 @@ def test_from_aggregates_equals_analyze_and_inputs_untouched(sample):
     direct = ex.analyze(shuffled.lazy(), control="control", metrics=metrics, cluster="agent_id")
     agg = ex.aggregate(sample, metrics=metrics, cluster="agent_id")
     via = ex.from_aggregates(agg, control="control", metrics=metrics)
-    num = ["control_value", "treatment_value", "effect", "rel_effect", "ci_low", "ci_high", "p_value", "p_adj"]
+    num = [
+        "control_value",
+        "treatment_value",
+        "effect",
+        "rel_effect",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_adj",
+    ]
     assert direct.effects.drop(num).equals(via.effects.drop(num))
     for c in num:
         assert np.allclose(direct.effects[c].to_numpy(), via.effects[c].to_numpy(), rtol=1e-9)
-    pandas_res = ex.analyze(sample.to_pandas(), control="control", metrics=metrics, cluster="agent_id")
-    assert np.allclose(pandas_res.effects["p_value"].to_numpy(), direct.effects["p_value"].to_numpy())
+    pandas_res = ex.analyze(
+        sample.to_pandas(), control="control", metrics=metrics, cluster="agent_id"
+    )
+    assert np.allclose(
+        pandas_res.effects["p_value"].to_numpy(), direct.effects["p_value"].to_numpy()
+    )
     assert sample.equals(before)
 
 
 def test_bad_input_raises_clear_errors(sample):
     with pytest.raises(cx.CxDataError, match="control arm 'treatment'"):
-        ex.analyze(sample, control="treatment", metrics={"resolved": "proportion"}, ignore_clusters=True)
+        ex.analyze(
+            sample, control="treatment", metrics={"resolved": "proportion"}, ignore_clusters=True
+        )
     with pytest.raises(cx.CxDataError, match="0/1 or TRUE/FALSE"):
-        ex.analyze(sample, control="control", metrics={"handle_time": "proportion"}, ignore_clusters=True)
+        ex.analyze(
+            sample, control="control", metrics={"handle_time": "proportion"}, ignore_clusters=True
+        )
     with pytest.raises(cx.CxDataError, match="numeric or Boolean"):
         ex.analyze(sample, control="control", metrics={"channel": "mean"}, ignore_clusters=True)
     with pytest.raises(cx.CxDataError, match="missing"):
         ex.analyze(sample, control="control", metrics={"handle_tme": "mean"}, ignore_clusters=True)
     with pytest.raises(cx.CxDataError, match="only one arm"):
-        ex.analyze(sample.filter(pl.col("arm") == "control"), control="control",
-                   metrics={"resolved": "proportion"}, ignore_clusters=True)
+        ex.analyze(
+            sample.filter(pl.col("arm") == "control"),
+            control="control",
+            metrics={"resolved": "proportion"},
+            ignore_clusters=True,
+        )
 
 
 def test_empty_arm_for_a_metric_gives_null_not_crash():

@@ -14,14 +14,18 @@ from cxkit.power import _n_prop
 def test_proportion_matches_r_power_prop_test():
     # R documentation example of power.prop.test: power.prop.test(p1 = .50, p2 = .75, power = .90)
     # prints n = 76.7 (per group); R solves the same pooled-null normal formula.
-    assert _n_prop(0.5, 0.25, 1.959963984540054, 1.2815515655446004, 1.0) == pytest.approx(76.7, abs=0.05)
+    assert _n_prop(0.5, 0.25, 1.959963984540054, 1.2815515655446004, 1.0) == pytest.approx(
+        76.7, abs=0.05
+    )
     row = ex.sample_size("proportion", baseline=0.5, mde=0.25, power=0.9).row(0, named=True)
     assert (row["n_control"], row["n_treatment"], row["n_total"]) == (77, 77, 154)
 
 
 @pytest.mark.parametrize("ratio", [1.0, 2.0])
 def test_mean_matches_statsmodels_normal_ind_power(ratio):
-    row = ex.sample_size("mean", baseline=420, mde=-15, sd=120, ratio=ratio, power=0.8).row(0, named=True)
+    row = ex.sample_size("mean", baseline=420, mde=-15, sd=120, ratio=ratio, power=0.8).row(
+        0, named=True
+    )
     # statsmodels NormalIndPower.solve_power (two-sided z-test), nobs1 = control units
     ref = NormalIndPower().solve_power(effect_size=15 / 120, alpha=0.05, power=0.8, ratio=ratio)
     assert row["n_control"] == math.ceil(ref - 1e-6)
@@ -39,7 +43,9 @@ def test_nps_uses_trinomial_sd():
 
 def test_cluster_design_effect_inflates_sample_size():
     plain = ex.sample_size("mean", baseline=420, mde=10, sd=120).row(0, named=True)
-    clus = ex.sample_size("mean", baseline=420, mde=10, sd=120, icc=0.05, cluster_size=40).row(0, named=True)
+    clus = ex.sample_size("mean", baseline=420, mde=10, sd=120, icc=0.05, cluster_size=40).row(
+        0, named=True
+    )
     deff = 1 + (40 - 1) * 0.05  # Kish design effect 1 + (m − 1)·ICC, by hand
     assert clus["design_effect"] == pytest.approx(deff)
     ref = NormalIndPower().solve_power(effect_size=10 / 120, alpha=0.05, power=0.8) * deff

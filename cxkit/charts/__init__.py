@@ -10,6 +10,18 @@ from cxkit.charts.theme import PALETTE, setup, theme
 
 __all__ = ["PALETTE", "setup", "theme"]
 # Chart builders are re-exported below by each analysis area (one import line each).
+from cxkit.charts.journey import (  # noqa: E402
+    emotion_curve,
+    funnel_chart,
+    pain_point_chart,
+    sankey,
+    transition_heatmap,
+)
+
+__all__ += ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
+from cxkit.charts.experiment import checks_badge, distribution_chart, forest_plot  # noqa: E402
+
+__all__ += ["checks_badge", "distribution_chart", "forest_plot"]
 from cxkit.charts.satisfaction import (  # noqa: E402
     drivers_chart,
     importance_performance_chart,

@@ -1,0 +1,243 @@
+"""Experiment charts: each takes a result frame of :mod:`cxkit.experiment`, returns a chart.
+
+============================  ===========================================================
+:func:`forest_plot`           ``Analysis.effects`` or ``Analysis.segments`` → effects with
+                              their CIs, one panel per metric (its own unit), a zero line
+:func:`distribution_chart`    :func:`~cxkit.experiment.distribution` → the metric per arm
+:func:`checks_badge`          ``Analysis.checks`` → the SRM / response-rate badge
+============================  ===========================================================
+
+Labels from data (metric, arm and segment names) are data values rendered as SVG text,
+never markup.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
+
+__all__ = ["checks_badge", "distribution_chart", "forest_plot"]
+
+_DECISION_COLOURS = {
+    "better": GOOD,
+    "worse": BAD,
+    "within_margin": PALETTE[0],
+    "no_detectable_change": NEUTRAL,
+    "inconclusive": "#888888",
+}
+
+
+def _need(frame: pl.DataFrame, columns: list[str], fn: str, source: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{fn}() needs the frame from {source}; columns missing: {missing}")
+
+
+def forest_plot(effects: pl.DataFrame, *, title: str | None = None) -> alt.FacetChart:
+    """Forest plot: each effect with its CI, one panel per metric, zero marked.
+
+    Parameters
+    ----------
+    effects : polars.DataFrame
+        ``Analysis.effects`` (rows = treatment arms) or ``Analysis.segments`` (rows =
+        segment × arm). Rows whose effect could not be estimated are left out and named in
+        the subtitle.
+    title : str, optional
+        Chart title.
+
+    Returns
+    -------
+    altair.FacetChart
+        Rows per metric with independent x scales (each metric keeps its unit); points are
+        coloured by ``decision``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> eff = pl.DataFrame({"metric": ["csat"], "arm": ["new"], "effect": [0.2], "ci_low": [0.1],
+    ...                     "ci_high": [0.3], "p_adj": [0.001], "decision": ["better"], "n_control": [10],
+    ...                     "n_treatment": [12]})
+    >>> type(forest_plot(eff)).__name__
+    'FacetChart'
+    """
+    _need(
+        effects,
+        ["metric", "arm", "effect", "ci_low", "ci_high", "decision"],
+        "forest_plot",
+        "analyze()",
+    )
+    seg = "segment" in effects.columns
+    missing = effects.filter(pl.col("effect").is_null())
+    frame = effects.filter(pl.col("effect").is_not_null()).with_columns(
+        (pl.col("segment") + " · " + pl.col("arm") if seg else pl.col("arm")).alias("row_label"),
+        pl.lit(0.0).alias("zero"),
+    )
+    tooltip = [
+        alt.Tooltip("metric:N"),
+        alt.Tooltip("arm:N"),
+        *([alt.Tooltip("segment:N")] if seg else []),
+        alt.Tooltip("effect:Q", format=".4g"),
+        alt.Tooltip("ci_low:Q", format=".4g"),
+        alt.Tooltip("ci_high:Q", format=".4g"),
+        *([alt.Tooltip("p_adj:Q", format=".3g")] if "p_adj" in frame.columns else []),
+        alt.Tooltip("decision:N"),
+    ]
+    y = alt.Y(
+        "row_label:N", title=None, sort=frame["row_label"].unique(maintain_order=True).to_list()
+    )
+    metric_order = frame["metric"].unique(maintain_order=True).to_list()
+    base = alt.Chart()
+    rule = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="effect (treatment − control), metric's unit"),
+        x2="ci_high:Q",
+        y=y,
+        color=alt.Color(
+            "decision:N",
+            scale=alt.Scale(domain=list(_DECISION_COLOURS), range=list(_DECISION_COLOURS.values())),
+            legend=alt.Legend(title="decision", orient="bottom"),
+        ),
+    )
+    point = base.mark_point(size=70, filled=True).encode(
+        x="effect:Q", y=y, color="decision:N", tooltip=tooltip
+    )
+    zero = base.mark_rule(color="#444444", strokeDash=[4, 3]).encode(x="zero:Q")
+    subtitle = "95% CI unless stated; dashed line = no effect"
+    if missing.height:
+        subtitle += f"; not estimable: {missing.height} row(s)"
+    chart = (
+        alt.layer(zero, rule, point, data=frame)
+        .properties(width=460, height=alt.Step(22))
+        .facet(
+            row=alt.Row(
+                "metric:N",
+                title=None,
+                sort=metric_order,
+                header=alt.Header(labelAngle=0, labelAlign="left"),
+            )
+        )
+        .resolve_scale(x="independent", y="independent")
+    )
+    return chart.properties(
+        title=alt.Title(title or "Effects with confidence intervals", subtitle=subtitle)
+    )
+
+
+def distribution_chart(dist: pl.DataFrame, *, title: str | None = None) -> alt.Chart:
+    """Distribution of a metric per arm: grouped bars for ratings, step lines for histograms.
+
+    Parameters
+    ----------
+    dist : polars.DataFrame
+        From :func:`cxkit.experiment.distribution`.
+
+    Returns
+    -------
+    altair.Chart
+        Share of each arm's units per value (ratings, 0/1) or per bin (continuous metrics);
+        the open last bin of a histogram is labelled in the subtitle.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> d = pl.DataFrame({"arm": ["a", "b"], "bin_low": [5.0, 5.0], "bin_high": [5.0, 5.0],
+    ...                   "n": [3, 4], "share": [1.0, 1.0]})
+    >>> distribution_chart(d).mark
+    'bar'
+    """
+    _need(
+        dist, ["arm", "bin_low", "bin_high", "n", "share"], "distribution_chart", "distribution()"
+    )
+    discrete = (
+        dist.filter(pl.col("bin_high").is_null() | (pl.col("bin_low") != pl.col("bin_high"))).height
+        == 0
+    )
+    colour = alt.Color("arm:N", title="arm", legend=alt.Legend(orient="bottom"))
+    tooltip = [
+        "arm:N",
+        alt.Tooltip("bin_low:Q", title="value"),
+        "n:Q",
+        alt.Tooltip("share:Q", format=".1%"),
+    ]
+    if discrete:
+        chart = (
+            alt.Chart(dist)
+            .mark_bar()
+            .encode(
+                x=alt.X("bin_low:O", title="value"),
+                xOffset="arm:N",
+                y=alt.Y("share:Q", title="share of units", axis=alt.Axis(format="%")),
+                color=colour,
+                tooltip=tooltip,
+            )
+        )
+        subtitle = "share of each arm's units per value"
+    else:
+        open_bin = dist.filter(pl.col("bin_high").is_null())
+        plot = dist.with_columns(
+            pl.col("bin_high").fill_null(
+                pl.col("bin_low") + (pl.col("bin_low").unique().sort().diff().max())
+            )
+        )
+        chart = (
+            alt.Chart(plot)
+            .mark_line(interpolate="step-after")
+            .encode(
+                x=alt.X("bin_low:Q", title="value"),
+                y=alt.Y("share:Q", title="share of units", axis=alt.Axis(format="%")),
+                color=colour,
+                tooltip=tooltip,
+            )
+        )
+        subtitle = "share of each arm's units per bin"
+        if open_bin.height:
+            edge = open_bin["bin_low"].min()
+            subtitle += f"; last bin holds every value ≥ {edge:,.4g}"
+    return chart.properties(
+        width=460, height=220, title=alt.Title(title or "Distribution per arm", subtitle=subtitle)
+    )
+
+
+def checks_badge(checks: pl.DataFrame) -> alt.Chart:
+    """Badge of the data-quality checks (sample ratio, response rate): green OK / red alarm.
+
+    Parameters
+    ----------
+    checks : polars.DataFrame
+        ``Analysis.checks``.
+
+    Returns
+    -------
+    altair.Chart
+        One tile per check with its p-value.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> c = pl.DataFrame({"check": ["sample_ratio"], "n": [100], "statistic": [0.1], "df": [1],
+    ...                   "p_value": [0.75], "alarm": [False]})
+    >>> checks_badge(c).to_dict()["layer"][1]["mark"]["type"]
+    'text'
+    """
+    _need(checks, ["check", "p_value", "alarm"], "checks_badge", "Analysis.checks")
+    names = {"sample_ratio": "Sample ratio", "response_rate": "Survey response rate"}
+    labels = [
+        f"{names.get(c, c)}: {'ALARM' if a else 'OK'} (p = {p:.2g})"
+        for c, a, p in checks.select("check", "alarm", "p_value").iter_rows()
+    ]
+    frame = checks.with_columns(
+        pl.col("check").replace(names).alias("name"),
+        pl.when(pl.col("alarm")).then(pl.lit("ALARM")).otherwise(pl.lit("OK")).alias("status"),
+        pl.Series("label", labels, dtype=pl.String),
+    )
+    base = alt.Chart(frame).encode(x=alt.X("name:N", axis=None, sort=None))
+    tile = base.mark_rect(cornerRadius=6, opacity=0.9).encode(
+        color=alt.Color(
+            "status:N", scale=alt.Scale(domain=["OK", "ALARM"], range=[GOOD, BAD]), legend=None
+        )
+    )
+    text = base.mark_text(color="white", fontSize=13, fontWeight="bold").encode(text="label:N")
+    return alt.layer(tile, text).properties(
+        width=alt.Step(260), height=44, title=alt.Title("Data-quality checks (alarm at p < 0.001)")
+    )
