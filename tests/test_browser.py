@@ -1,0 +1,198 @@
+"""Open generated reports in headless Chromium with every network request blocked.
+
+Asserts, for each report page and the index: charts drawn (inline SVG with Vega marks), no
+request left the page, no code shown, no JavaScript console error (and no dialog from a
+hostile label). A screenshot of each page is kept under ``test-artifacts/``.
+
+Needs Debian's ``chromium`` (``apt-get install chromium``) and the ``playwright`` package (its
+own browsers are not used). Without Chromium the test skips; with ``CXKIT_REQUIRE_BROWSER=1``
+(set by ``.ci/run``) it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cxkit import cli_report
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[1]
+NB_DIR = Path(__file__).resolve().parent / "notebooks"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path(os.environ.get("CXKIT_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
+
+
+def _need_browser():
+    problem = None
+    if not CHROMIUM.is_file():
+        problem = f"{CHROMIUM} not found: install Debian's chromium (sudo apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is missing: pip install playwright (no browser download needed)"
+    if problem:
+        if os.environ.get("CXKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser test required (CXKIT_REQUIRE_BROWSER=1) but {problem}")
+        pytest.skip(
+            f"browser test skipped: {problem}; set CXKIT_REQUIRE_BROWSER=1 to make this fail"
+        )
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """The demo report on fresh sample data, the hostile-label report and the index."""
+    _need_browser()
+    from cxkit.sample import write_events
+
+    tmp = tmp_path_factory.mktemp("browser")
+    events = tmp / "events.parquet"
+    write_events(events, tmp / "customers.parquet", n_events=5_000, seed=7)
+    out = tmp / "reports"
+    rc1 = cli_report.main(
+        ["report", "run", str(REPO / "notebooks" / "demo.ipynb"), "-p", f"events_path={events}"]
+        + ["--config", str(tmp / "none.toml"), "--out", str(out)]
+    )
+    rc2 = cli_report.main(
+        [
+            "report",
+            "run",
+            str(NB_DIR / "params_and_escaping.ipynb"),
+            "--config",
+            str(tmp / "none.toml"),
+        ]
+        + ["--out", str(out)]
+    )
+    assert (rc1, rc2) == (0, 0)
+    return {
+        "demo": out / "demo" / "demo.html",
+        "params_and_escaping": out / "params_and_escaping" / "params_and_escaping.html",
+        "index": out / "index.html",
+    }
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _open(browser, path: Path, shot: str) -> dict:
+    """Load ``path`` with all network blocked; return what the page did."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, java_script_enabled=True)
+    page = context.new_page()
+    requests: list[str] = []
+    blocked: list[str] = []
+    console: list[str] = []
+    dialogs: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            blocked.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("request", lambda req: requests.append(req.url))
+    page.on(
+        "console",
+        lambda m: console.append(f"{m.type}: {m.text}") if m.type in {"error", "warning"} else None,
+    )
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_timeout(300)  # let any (unexpected) late request or error surface
+    info = page.evaluate(
+        """() => ({
+            svgs: document.querySelectorAll('svg').length,
+            marks: document.querySelectorAll('svg g.role-mark').length,
+            markShapes: document.querySelectorAll('svg g.role-mark path, svg g.role-mark rect, svg g.role-mark line').length,
+            svgBoxes: [...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().width),
+            scripts: document.scripts.length,
+            text: document.body.innerText,
+            failedCode: document.querySelectorAll('.cx-failed-code').length,
+            imgs: [...document.images].map(i => i.src.slice(0, 30)),
+            pwned: window.__pwned === 1,
+        })"""
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    context.close()
+    info.update(
+        requests=requests, blocked=blocked, console=console, dialogs=dialogs, url=path.as_uri()
+    )
+    return info
+
+
+def _assert_offline_and_clean(info: dict) -> None:
+    assert info["blocked"] == [], f"requests left the page: {info['blocked']}"
+    assert info["requests"] == [info["url"]], (
+        f"the page loaded more than itself: {info['requests']}"
+    )
+    assert info["console"] == [], info["console"]
+    assert info["dialogs"] == [] and not info["pwned"]
+    assert info["scripts"] == 0
+
+
+@pytest.fixture(scope="module")
+def opened(browser, pages):
+    """Each page opened once (with its screenshot kept)."""
+    return {name: _open(browser, path, f"report-{name}") for name, path in pages.items()}
+
+
+def test_blocking_and_recording_catch_a_request(browser, tmp_path):
+    """Control: the harness does see and block a page that reaches for the network."""
+    page = tmp_path / "leaky.html"
+    page.write_text('<!DOCTYPE html><img src="https://example.com/pixel.png"><p>leak</p>')
+    info = _open(browser, page, "control-leaky")
+    assert info["blocked"] == ["https://example.com/pixel.png"]
+    assert info["console"]  # the aborted load is reported as a console error
+
+
+@pytest.mark.parametrize("name", ["demo", "params_and_escaping"])
+def test_report_renders_offline_with_charts_and_no_code(opened, name):
+    info = opened[name]
+    _assert_offline_and_clean(info)
+    assert info["svgs"] >= 1 and info["marks"] >= 1 and info["markShapes"] >= 2, info
+    assert all(w > 100 for w in info["svgBoxes"])  # drawn at a real size
+    text = info["text"]
+    assert "import cxkit" not in text and "cx.record" not in text and "events_path: str" not in text
+    assert info["failedCode"] == 0
+    assert "OK" in text and "Generated" in text and "cxkit version" in text
+    shot = ARTIFACTS / f"report-{name}.png"
+    assert shot.is_file() and shot.stat().st_size > 10_000  # the screenshot artifact
+
+
+def test_hostile_label_is_visible_text_not_markup(opened):
+    info = opened["params_and_escaping"]
+    assert info["text"].count("<img src=x onerror=alert(1)>") >= 8
+    assert info["imgs"] == []  # the label never became an <img> element
+    assert info["dialogs"] == [] and not info["pwned"]
+
+
+def test_index_renders_offline(opened):
+    info = opened["index"]
+    _assert_offline_and_clean(info)
+    assert "Touchpoint satisfaction at a glance (demo)" in info["text"]
+    assert "2 report(s), 0 failed." in info["text"]
