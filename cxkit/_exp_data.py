@@ -118,7 +118,10 @@ def _as_metrics(
         elif isinstance(spec, str):
             m = Metric(column=col, kind=spec)
         elif isinstance(spec, Mapping):
-            m = Metric(**{"column": col, **spec})
+            fields = {"column": col, **spec}
+            if fields["column"] != col and not fields.get("name"):
+                fields["name"] = col  # the key names the metric, "column" holds its data
+            m = Metric(**fields)
         else:
             raise CxDataError(
                 f"Metric {col!r}: unknown spec {spec!r}.",
