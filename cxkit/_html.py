@@ -23,7 +23,12 @@ import html
 import re
 from html.parser import HTMLParser
 
-__all__ = ["CSP", "PAGE_CSS", "markdown_to_html", "sanitize", "strip_ansi"]
+__all__ = ["CSP", "ID_COLUMNS", "MASK", "PAGE_CSS", "markdown_to_html", "sanitize", "strip_ansi"]
+
+#: Column names whose values are never printed in a report table (canonical id columns).
+ID_COLUMNS = frozenset({"customer_id", "unit_id", "response_id", "respondent_id"})
+#: What a masked id cell shows instead.
+MASK = "•••"
 
 #: Content-Security-Policy of every report page: no scripts, nothing from the network.
 CSP = (
@@ -114,8 +119,21 @@ def _urls_ok(value: str, prefix: str) -> str | None:
     return out if ok else None
 
 
+class _Table:
+    """Column bookkeeping of one open table, to mask the cells under id-column headers."""
+
+    def __init__(self) -> None:
+        self.mask: set[int] = set()
+        self.col = -1
+        self.header_done = False
+        self.in_header_row = False
+        self.in_thead = False
+        self.th_text: list[str] | None = None
+        self.masking = False
+
+
 class _Sanitizer(HTMLParser):
-    def __init__(self, *, id_prefix: str, allow_links: bool) -> None:
+    def __init__(self, *, id_prefix: str, allow_links: bool, mask_ids: bool = True) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.stack: list[str] = []
@@ -123,6 +141,50 @@ class _Sanitizer(HTMLParser):
         self.skip_tag: list[str] = []
         self.id_prefix = id_prefix
         self.allow_links = allow_links
+        self.mask_ids = mask_ids
+        self.tables: list[_Table] = []
+        self.n_masked = 0
+
+    # -- id columns of tables ------------------------------------------------------------
+    def _table_start(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append(_Table())
+            return
+        if not self.tables:
+            return
+        t = self.tables[-1]
+        if tag == "thead":
+            t.in_thead = True
+        elif tag == "tr":
+            t.col = -1
+            t.in_header_row = not t.header_done
+        elif tag in {"th", "td"}:
+            span = dict(attrs).get("colspan") or "1"
+            t.col += int(span) if span.isdigit() else 1
+            if t.in_header_row and tag == "th":
+                t.th_text = []
+            elif t.header_done and not t.in_thead and t.col in t.mask:
+                t.masking = True
+                self.out.append(MASK)
+                self.n_masked += 1
+
+    def _table_end(self, tag: str) -> None:
+        if not self.tables:
+            return
+        t = self.tables[-1]
+        if tag == "table":
+            self.tables.pop()
+        elif tag == "thead":
+            t.in_thead = False
+        elif tag == "tr" and t.in_header_row:
+            t.in_header_row = False
+            t.header_done = True
+        elif tag in {"th", "td"}:
+            if t.th_text is not None:
+                if "".join(t.th_text).strip().lower() in ID_COLUMNS:
+                    t.mask.add(t.col)
+                t.th_text = None
+            t.masking = False
 
     # -- attributes ----------------------------------------------------------------------
     def _clean_attrs(self, tag: str, attrs: list[tuple[str, str | None]]) -> list[str] | None:
@@ -193,6 +255,14 @@ class _Sanitizer(HTMLParser):
         kept = self._clean_attrs(tag, attrs)
         if kept is None:
             return
+        if self.mask_ids and self.tables and self.tables[-1].masking:
+            return  # nothing inside a masked id cell
+        if self.mask_ids and tag in {"table", "thead", "tr", "th", "td"}:
+            self._table_start(tag, attrs)
+            if tag in {"th", "td"} and self.tables and self.tables[-1].masking:
+                self.out.insert(len(self.out) - 1, f"<{tag}>")
+                self.stack.append(tag)
+                return
         attr_text = (" " + " ".join(kept)) if kept else ""
         if tag in _VOID:
             self.out.append(f"<{tag}{attr_text}>")
@@ -211,6 +281,8 @@ class _Sanitizer(HTMLParser):
             return
         if tag in _VOID or tag not in self.stack:
             return
+        if self.mask_ids and tag in {"table", "thead", "tr", "th", "td"}:
+            self._table_end(tag)
         while self.stack:
             top = self.stack.pop()
             self.out.append(f"</{top}>")
@@ -218,8 +290,15 @@ class _Sanitizer(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(html.escape(data, quote=False))
+        if self.skip:
+            return
+        if self.tables:
+            t = self.tables[-1]
+            if t.masking:
+                return
+            if t.th_text is not None:
+                t.th_text.append(data)
+        self.out.append(html.escape(data, quote=False))
 
     # comments, <!DOCTYPE>, <?xml ...?>, CDATA: dropped
     def handle_comment(self, data: str) -> None:
@@ -246,6 +325,7 @@ def sanitize(
     *,
     id_prefix: str = "",
     allow_links: bool = False,
+    mask_ids: bool = True,
 ) -> str:
     """Return ``fragment`` re-serialised through an allow-list (see the module docstring).
 
@@ -258,6 +338,9 @@ def sanitize(
         page cannot clash (vega clip-path ids repeat between charts).
     allow_links : bool
         Keep ``<a href="https://...">`` / ``mailto:`` links (markdown cells only).
+    mask_ids : bool
+        Replace the cells of table columns headed by an id column (:data:`ID_COLUMNS`, e.g.
+        ``customer_id``) with :data:`MASK`: reports never print raw customer ids.
 
     Examples
     --------
@@ -267,8 +350,10 @@ def sanitize(
     '<td>&lt;img src=x onerror=alert(1)&gt;</td>'
     >>> sanitize('<a href="https://example.com">x</a><img src="https://example.com/t.png">')
     '<a>x</a>'
+    >>> sanitize("<table><tr><th>customer_id</th><th>n</th></tr><tr><td>C042</td><td>3</td></tr></table>")
+    '<table><tr><th>customer_id</th><th>n</th></tr><tr><td>•••</td><td>3</td></tr></table>'
     """
-    parser = _Sanitizer(id_prefix=id_prefix, allow_links=allow_links)
+    parser = _Sanitizer(id_prefix=id_prefix, allow_links=allow_links, mask_ids=mask_ids)
     parser.feed(fragment)
     return parser.result()
 

@@ -425,6 +425,27 @@ def test_page_hides_code_and_keeps_every_data_label_inert():
     assert "@media print" in page
 
 
+def test_page_never_prints_raw_customer_ids():
+    frame = pl.DataFrame(
+        {"customer_id": ["C00012345", "C00067890"], "touchpoint": ["web", "ivr"], "n": [3, 4]}
+    )
+    nb = new_notebook()
+    cell = new_code_cell("frame")
+    cell.outputs = [
+        new_output("display_data", data={"text/html": table_html(frame)}),  # cx.table
+        new_output("execute_result", data={"text/html": frame._repr_html_()}, execution_count=1),
+        new_output(
+            "display_data",
+            data={"text/html": frame.rename({"customer_id": "unit_id"}).to_pandas().to_html()},
+        ),
+    ]
+    nb.cells = [cell]
+    page = render_report_html(nb, _results())
+    assert "C00012345" not in page and "C00067890" not in page
+    assert page.count("•••") == 6  # two ids in each of the three tables
+    assert "ivr" in page and "<td>4</td>" in page  # the other columns are intact
+
+
 def test_failed_page_shows_the_failing_cell_and_error():
     nb = new_notebook()
     ok = new_code_cell("OK_CELL_SOURCE = 1")
