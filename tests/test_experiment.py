@@ -153,7 +153,7 @@ def test_ratio_delta_method_by_hand(sample):
         # delta method: Var(ȳ/x̄) ≈ (σy² − 2rσxy + r²σx²) / (n μx²)
         var = (c[0, 0] - 2 * r * c[0, 1] + r**2 * c[1, 1]) / (len(y) * x.mean() ** 2)
         out[a] = (r, var)
-    assert row["metric"] == "contacts/orders"
+    assert row["metric"] == "cpo"  # the dict key names the metric
     assert row["effect"] == pytest.approx(out["new_script"][0] - out["control"][0], rel=1e-12)
     se = np.sqrt(out["new_script"][1] + out["control"][1])
     assert res.details["se"][0] == pytest.approx(se, rel=1e-9)
