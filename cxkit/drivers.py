@@ -44,6 +44,7 @@ __all__ = [
 MAX_SHAPLEY_DRIVERS = 15
 Method = Literal["relative_weights", "shapley", "ordinal_logit"]
 _CHUNK = 100  # bootstrap resamples per matrix product
+_CHUNK_SHAPLEY = 500  # larger batches amortise the per-subset sweep overhead
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,28 +108,34 @@ def subset_r2(corr: np.ndarray) -> np.ndarray:
     >>> subset_r2(np.array([[1.0, 0.0, 0.6], [0.0, 1.0, 0.3], [0.6, 0.3, 1.0]])).round(2).tolist()
     [0.0, 0.36, 0.09, 0.45]
     """
-    m = np.array(corr, dtype=float, copy=True)
-    q = m.shape[-1]
+    corr = np.asarray(corr, dtype=float)
+    batch = corr.shape[:-2]
+    q = corr.shape[-1]
     p = q - 1
-    out = np.empty((*m.shape[:-2], 2**p))
-    out[..., 0] = 0.0
-    y_var = m[..., p, p].copy()
+    # work with the batch axis last: each sweep is then a few contiguous vector operations
+    m = np.moveaxis(corr.reshape(-1, q, q), 0, -1).copy(order="C")  # never a view of the input
+    nb = m.shape[-1]
+    out = np.empty((2**p, nb))
+    out[0] = 0.0
+    y_var = m[p, p].copy()
+    buf = np.empty_like(m)
     swept = np.zeros(p, dtype=bool)
     mask = 0
     for i in range(1, 2**p):
         k = (i & -i).bit_length() - 1  # Gray code: toggle the lowest set bit of i
-        d = m[..., k, k][..., None, None].copy()
-        col = m[..., :, k : k + 1].copy()
-        row = m[..., k : k + 1, :].copy()
-        m -= col * row / d
+        inv = 1.0 / m[k, k]
         sign = -1.0 if swept[k] else 1.0
-        m[..., :, k] = sign * col[..., 0] / d[..., 0]
-        m[..., k, :] = sign * row[..., 0, :] / d[..., 0]
-        m[..., k, k] = -1.0 / d[..., 0, 0]
+        col = m[:, k] * inv
+        row = m[k].copy()
+        np.multiply(col[:, None, :], row[None, :, :], out=buf)
+        m -= buf
+        m[:, k] = sign * col
+        m[k, :] = sign * row * inv
+        m[k, k] = -inv
         swept[k] = not swept[k]
         mask ^= 1 << k
-        out[..., mask] = 1.0 - m[..., p, p] / y_var
-    return out
+        out[mask] = 1.0 - m[p, p] / y_var
+    return np.moveaxis(out, 0, -1).reshape(*batch, 2**p)
 
 
 def lmg(r2: np.ndarray, p: int, *, subset_of: int | None = None) -> np.ndarray:
@@ -177,7 +184,9 @@ def _weighted_cov(z: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (zc * w[:, None]).T @ zc / sw
 
 
-def _boot_covs(z: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator):
+def _boot_covs(
+    z: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = _CHUNK
+):
     """Yield batches of bootstrap covariance matrices (rows resampled with replacement)."""
     n, q = z.shape
     zc = z - (w @ z) / w.sum()
@@ -185,7 +194,7 @@ def _boot_covs(z: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generat
     prods = zc[:, iu[0]] * zc[:, iu[1]]  # n × q(q+1)/2
     done = 0
     while done < n_boot:
-        b = min(_CHUNK, n_boot - done)
+        b = min(chunk, n_boot - done)
         idx = rng.integers(0, n, size=(b, n))
         counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
         cw = counts.reshape(b, n) * w[None, :]
@@ -240,21 +249,26 @@ def _check_columns(lf: pl.LazyFrame, cols: dict[str, tuple[str, str]]) -> dict:
 
 def missing_report(
     survey: pl.DataFrame | pl.LazyFrame,
-    columns: Sequence[str],
+    drivers: Sequence[str],
     *,
+    outcome: str | None = None,
+    weight: str | None = None,
     na_codes: Sequence[float] | None = None,
 ) -> pl.DataFrame:
-    """What listwise deletion over ``columns`` removes, column by column.
+    """What listwise deletion in :func:`drivers` removes, column by column.
+
+    ``na_codes`` apply to the driver columns only (as in :func:`drivers`).
 
     Returns
     -------
     polars.DataFrame
-        One row per column, in the given order, then a final row ``column = "(any)"``:
+        One row per driver (in the given order), then the outcome and the weight if given,
+        then a final row ``column = "(any)"`` (rows that listwise deletion drops):
 
         ============= ==========================================================
-        column        the column name, or ``"(any)"`` for rows missing anything
+        column        the column name, or ``"(any)"``
         n_rows        rows in the input
-        n_missing     rows where the value is null/NaN (after ``na_codes``)
+        n_missing     rows where the value is null/NaN or one of ``na_codes``
         n_na_code     rows holding one of ``na_codes`` (included in n_missing)
         share_missing n_missing / n_rows (0–1)
         ============= ==========================================================
@@ -262,37 +276,45 @@ def missing_report(
     Examples
     --------
     >>> import polars as pl
-    >>> df = pl.DataFrame({"a": [1, 0, 3, None], "b": [1, 2, 0, 4]})
-    >>> missing_report(df, ["a", "b"], na_codes=[0])["n_missing"].to_list()
-    [2, 1, 3]
+    >>> df = pl.DataFrame({"a": [1, 0, 3, None], "b": [1, 2, 0, 4], "y": [0, 1, 1, 0]})
+    >>> missing_report(df, ["a", "b"], outcome="y", na_codes=[0])["n_missing"].to_list()
+    [2, 1, 0, 3]
     """
     lf = _as_lazy(survey)
-    cols = list(columns)
+    drv = list(drivers)
+    extra = [c for c in (outcome, weight) if c is not None]
+    names = lf.collect_schema().names()
+    for c in [*drv, *extra]:
+        if c not in names:
+            raise missing_column_error(
+                c, names, source="missing_report", role="column", argument="drivers"
+            )
     codes = [float(c) for c in (na_codes or [])]
+    miss = {c: _na_expr(c, na_codes if c in drv else None).is_null() for c in [*drv, *extra]}
+    code = {
+        c: (
+            pl.col(c).cast(pl.Float64).is_in(codes).fill_null(False)
+            if codes and c in drv
+            else pl.lit(False)
+        )
+        for c in [*drv, *extra]
+    }
+    miss["(any)"] = pl.any_horizontal(list(miss.values()))
+    code["(any)"] = pl.any_horizontal(list(code.values()))
     aggs = [pl.len().alias("_n")]
-    for c in cols:
-        x = pl.col(c).cast(pl.Float64)
-        aggs.append(_na_expr(c, na_codes).is_null().sum().alias(f"m_{c}"))
-        aggs.append((x.is_in(codes).fill_null(False).sum() if codes else pl.lit(0)).alias(f"c_{c}"))
-    anymiss = pl.any_horizontal([_na_expr(c, na_codes).is_null() for c in cols])
-    aggs.append(anymiss.sum().alias("m_(any)"))
-    any_code = (
-        pl.any_horizontal([pl.col(c).cast(pl.Float64).is_in(codes).fill_null(False) for c in cols])
-        if codes
-        else pl.lit(False)
-    )
-    aggs.append(any_code.sum().alias("c_(any)"))
+    for i, c in enumerate(miss):
+        aggs += [miss[c].sum().alias(f"m{i}"), code[c].sum().alias(f"c{i}")]
     row = lf.select(aggs).collect().row(0, named=True)
     n = int(row["_n"])
-    names = [*cols, "(any)"]
-    miss = [int(row[f"m_{c}"]) for c in names]
+    cols = list(miss)
+    m = [int(row[f"m{i}"]) for i in range(len(cols))]
     return pl.DataFrame(
         {
-            "column": names,
-            "n_rows": [n] * len(names),
-            "n_missing": miss,
-            "n_na_code": [int(row[f"c_{c}"]) for c in names],
-            "share_missing": [m / n if n else None for m in miss],
+            "column": cols,
+            "n_rows": [n] * len(cols),
+            "n_missing": m,
+            "n_na_code": [int(row[f"c{i}"]) for i in range(len(cols))],
+            "share_missing": [v / n if n else None for v in m],
         },
         schema={
             "column": pl.String,
@@ -378,7 +400,8 @@ def drivers(
     weight : str, optional
         Respondent weights (relative_weights and shapley).
     na_codes : list of numbers, optional
-        Codes meaning "not applicable", e.g. ``[0]``; treated as missing.
+        Codes meaning "not applicable" in the driver columns, e.g. ``[0]``; treated as
+        missing (the outcome is left as it is, so a 0/1 outcome keeps its zeros).
     n_boot : int
         Bootstrap resamples (0 = no intervals, no significance test).
     alpha : float
@@ -443,7 +466,8 @@ def drivers(
 
     cols = [*drv, outcome]
     prepared = lf.select(
-        [_na_expr(c, na_codes) for c in cols]
+        [_na_expr(c, na_codes) for c in drv]
+        + [_na_expr(outcome, None)]
         + ([pl.col(weight).cast(pl.Float64).alias("_w")] if weight else [])
     )
     perf_aggs = [pl.col(d).mean().alias(d) for d in drv]
@@ -532,7 +556,8 @@ def drivers(
         r2 = float(corr[:p, p] @ beta)
         if n_boot:
             imps, diffs = [], []
-            for cov_b in _boot_covs(za, w, n_boot, rng):
+            chunk = _CHUNK_SHAPLEY if method == "shapley" else _CHUNK
+            for cov_b in _boot_covs(za, w, n_boot, rng, chunk):
                 imp_b, diff_b = stat(_cov_to_corr(cov_b))
                 imps.append(imp_b)
                 diffs.append(diff_b)
