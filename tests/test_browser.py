@@ -196,3 +196,25 @@ def test_index_renders_offline(opened):
     _assert_offline_and_clean(info)
     assert "Touchpoint satisfaction at a glance (demo)" in info["text"]
     assert "2 report(s), 0 failed." in info["text"]
+
+
+def test_report_prints_on_a4_without_clipping(browser, pages):
+    """Print media: every chart and table fits the A4 printable width; a PDF is kept."""
+    context = browser.new_context()
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+    )
+    page = context.new_page()
+    page.goto(pages["demo"].as_uri(), wait_until="load")
+    page.emulate_media(media="print")
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = page.pdf(path=str(ARTIFACTS / "report-demo.pdf"), format="A4", print_background=True)
+    # A4 is 210 mm wide; the print stylesheet keeps 14 mm margins -> 182 mm = 688 CSS px
+    page.set_viewport_size({"width": 688, "height": 1000})
+    widths = page.evaluate(
+        "() => [...document.querySelectorAll('main svg, main table')]"
+        ".map(e => Math.ceil(e.getBoundingClientRect().right))"
+    )
+    context.close()
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000
+    assert widths and max(widths) <= 688, widths
