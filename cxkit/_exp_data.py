@@ -79,6 +79,13 @@ class Metric:
 
 
 # --------------------------------------------------------------------------- input handling
+def _no_nulls(data: Any, columns) -> frozenset:
+    """Columns of an in-memory polars frame without nulls (the null count is metadata)."""
+    if not isinstance(data, pl.DataFrame):
+        return frozenset()
+    return frozenset(c for c in columns if c in data.columns and data[c].null_count() == 0)
+
+
 def _lazy(data: Any) -> pl.LazyFrame:
     if isinstance(data, pl.LazyFrame):
         return data
@@ -170,47 +177,53 @@ def _num(col: str, schema: pl.Schema, role: str) -> pl.Expr:
     return pl.col(col).cast(pl.Float64)
 
 
-def _metric_aggs(i: int, m: Metric, schema: pl.Schema) -> list[pl.Expr]:
+def _metric_aggs(
+    i: int, m: Metric, schema: pl.Schema, no_nulls: frozenset = frozenset()
+) -> list[pl.Expr]:
+    """Sufficient-statistic aggregations of one metric (kept minimal: this is the hot path).
+
+    Columns in ``no_nulls`` are known to hold no nulls (in-memory frames know it for free),
+    so ratio / CUPED sums need no joint-validity mask.
+    """
     y = _num(m.column, schema, f"metric {m.label!r}")
     raw = y
     if m.kind == "nps":
-        y = pl.when(y >= 9).then(1.0).when(y <= 6).then(-1.0).otherwise(0.0)
-        y = pl.when(raw.is_not_null()).then(y)
-    valid = y.is_not_null() & y.is_not_nan()
-    x = z = None
-    if m.denominator:
-        x = _num(m.denominator, schema, f"denominator of {m.label!r}")
-        valid = valid & x.is_not_null()
-    if m.covariate:
-        z = _num(m.covariate, schema, f"covariate of {m.label!r}")
-        valid = valid & z.is_not_null()
-    yv = pl.when(valid).then(y)
+        y = pl.when(raw >= 9).then(1.0).when(raw <= 6).then(-1.0).when(raw.is_not_null()).then(0.0)
+    x = _num(m.denominator, schema, f"denominator of {m.label!r}") if m.denominator else None
+    z = _num(m.covariate, schema, f"covariate of {m.label!r}") if m.covariate else None
+    used = {m.column, m.denominator, m.covariate} - {None}
+    if (x is None and z is None) or used <= no_nulls:
+        yv, xv, zv = y, x, z  # nulls are skipped by count/sum
+    else:
+        valid = y.is_not_null()
+        for other in (x, z):
+            if other is not None:
+                valid = valid & other.is_not_null()
+        yv = pl.when(valid).then(y)
+        xv = pl.when(valid).then(x) if x is not None else None
+        zv = pl.when(valid).then(z) if z is not None else None
     p = f"m{i}__"
     aggs = [
         yv.count().alias(p + "n"),
         yv.sum().alias(p + "sum"),
         (yv * yv).sum().alias(p + "sum_sq"),
-        pl.when(valid).then(raw).min().alias(p + "min"),
-        pl.when(valid).then(raw).max().alias(p + "max"),
     ]
-    if m.kind == "proportion":
-        aggs.append((yv * (1 - yv)).abs().max().alias(p + "frac"))
+    if m.kind in ("proportion", "nps") and schema[m.column] != pl.Boolean:
+        aggs += [raw.min().alias(p + "min"), raw.max().alias(p + "max")]
     if x is not None:
-        xv = pl.when(valid).then(x)
         aggs += [
             xv.sum().alias(p + "sum_x"),
             (xv * xv).sum().alias(p + "sum_x_sq"),
             (yv * xv).sum().alias(p + "sum_xy"),
         ]
     if z is not None:
-        zv = pl.when(valid).then(z)
         aggs += [
             zv.sum().alias(p + "sum_z"),
             (zv * zv).sum().alias(p + "sum_z_sq"),
             (yv * zv).sum().alias(p + "sum_yz"),
         ]
         if x is not None:
-            aggs.append((pl.when(valid).then(x) * zv).sum().alias(p + "sum_xz"))
+            aggs.append((xv * zv).sum().alias(p + "sum_xz"))
     return aggs
 
 
@@ -250,7 +263,7 @@ def aggregate(
     return _aggregate(lf, schema, specs, arm, cluster, segment, responded)[0]
 
 
-def _aggregate(lf, schema, specs, arm, cluster, segment, responded):
+def _aggregate(lf, schema, specs, arm, cluster, segment, responded, no_nulls=frozenset()):
     _check_columns(schema, [arm], "arm label", "arm")
     if cluster:
         _check_columns(schema, [cluster], "randomisation cluster", "cluster")
@@ -274,7 +287,7 @@ def _aggregate(lf, schema, specs, arm, cluster, segment, responded):
     numeric = [m for m in specs if m.kind != "ordinal"]
     for i, m in enumerate(specs):
         if m.kind != "ordinal":
-            aggs += _metric_aggs(i, m, schema)
+            aggs += _metric_aggs(i, m, schema, no_nulls)
     wide = lf.group_by(keys).agg(aggs).collect()
     key_names = [k.meta.output_name() for k in keys]
     if wide.height == 0:
@@ -316,13 +329,27 @@ def _validate(wide: pl.DataFrame, specs: list[Metric]) -> None:
         if m.kind == "ordinal":
             continue
         p = f"m{i}__"
+        sums = [c for c in wide.columns if c.startswith(p) and "sum" in c]
+        nan_cells = wide.select(pl.any_horizontal(pl.col(sums).is_nan()).sum()).item()
+        if nan_cells:
+            raise CxDataError(
+                f"Metric {m.label!r} (or its denominator / covariate) contains NaN values.",
+                column=m.column,
+                rule="metric values are numbers or null (missing)",
+                hint="replace NaN with null, e.g. pl.col(c).fill_nan(None)",
+            )
+        if p + "min" not in wide.columns:
+            continue
         lo, hi = wide[p + "min"].min(), wide[p + "max"].max()
+        if lo is None:
+            continue
         bad = None
-        if m.kind == "proportion" and lo is not None:
-            frac = wide[p + "frac"].max() or 0.0
-            if lo < 0 or hi > 1 or frac > 0:
+        if m.kind == "proportion":
+            # values in [0, 1] with Σy = Σy² are exactly 0/1
+            not_binary = (wide[p + "sum"] - wide[p + "sum_sq"]).abs().max() > 1e-9
+            if lo < 0 or hi > 1 or not_binary:
                 bad = "a proportion holds 0/1 or TRUE/FALSE values"
-        if m.kind == "nps" and lo is not None and (lo < 0 or hi > 10):
+        if m.kind == "nps" and (lo < 0 or hi > 10):
             bad = "an NPS metric holds 0–10 ratings"
         if bad:
             raise CxDataError(

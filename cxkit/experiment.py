@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from cxkit import _exp_stats
 from cxkit._exp_checks import response_balance, srm, srm_counts
@@ -39,11 +38,13 @@ from cxkit._exp_data import (
     _aggregate,
     _as_metrics,
     _lazy,
+    _no_nulls,
     _ordinal_counts,
     aggregate,
     distribution,
 )
 from cxkit.errors import CxDataError, CxDataWarning
+from cxkit.metrics import benjamini_hochberg, holm
 from cxkit.power import mde, sample_size
 
 __all__ = [
@@ -79,7 +80,7 @@ EFFECT_COLUMNS = [
     "p_adj",
     "decision",
 ]
-_CORRECTIONS = {"holm": "holm", "bh": "fdr_bh", "bonferroni": "bonferroni", "none": None}
+_CORRECTIONS = ("holm", "bh", "bonferroni", "none")
 
 
 @dataclass(frozen=True)
@@ -251,15 +252,15 @@ def _decide(effect, ci_low, ci_high, p_adj, alpha, m: Metric) -> str:
 
 
 def _adjust(p: np.ndarray, correction: str) -> np.ndarray:
-    method = _CORRECTIONS[correction]
+    """Adjusted p-values (NaN stays NaN) — Holm / BH from :mod:`cxkit.metrics`."""
     p = np.asarray(p, float)
-    out = np.full_like(p, np.nan)
-    ok = np.isfinite(p)
-    if method is None or ok.sum() == 0:
-        out[ok] = p[ok]
-        return out
-    out[ok] = multipletests(p[ok], method=method)[1]
-    return out
+    if correction == "holm":
+        return holm(p)
+    if correction == "bh":
+        return benjamini_hochberg(p)
+    if correction == "bonferroni":
+        return np.minimum(p * np.isfinite(p).sum(), 1.0)
+    return p.copy()
 
 
 def _rows_for_scope(long, m, arm_label, seg):
@@ -651,7 +652,10 @@ def analyze(
             rule="ordinal metrics need independent units",
             hint="analyse the rating as kind='mean' with cluster=..., or aggregate per cluster",
         )
-    long, _, key_names = _aggregate(lf, schema, specs, arm, cluster, segment, responded)
+    cols = {c for m in specs for c in (m.column, m.denominator, m.covariate) if c}
+    long, _, key_names = _aggregate(
+        lf, schema, specs, arm, cluster, segment, responded, _no_nulls(data, cols)
+    )
     ordinal = None
     if any(m.kind == "ordinal" for m in specs):
         keys = (
