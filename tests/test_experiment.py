@@ -441,3 +441,51 @@ def test_empty_arm_for_a_metric_gives_null_not_crash():
     res = ex.analyze(df, control="a", metrics={"csat": "mean"}, responded=None)
     row = res.effects.row(0, named=True)
     assert row["n_treatment"] == 0 and row["effect"] is None and row["decision"] == "inconclusive"
+
+
+def test_nan_values_raise_and_real_csv_quirks(tmp_path):
+    df = pl.DataFrame({"arm": ["a", "b"] * 3, "y": [1.0, float("nan"), 2.0, 3.0, 1.0, 2.0]})
+    with pytest.raises(cx.CxDataError, match="NaN"):
+        ex.analyze(df, control="a", metrics={"y": "mean"})
+    # a CSV whose column is 0/1 for 2,000 rows and then has decimals, booleans as TRUE/FALSE
+    n = 2400
+    y = ["0", "1"] * 1000 + ["2.5", "0.5"] * 200
+    flag = ["TRUE", "FALSE", "FALSE"] * (n // 3)
+    arm = ["old", "new"] * (n // 2)
+    lines = ["unit,arm,y,flag"] + [
+        f"{i},{a},{v},{f}" for i, (a, v, f) in enumerate(zip(arm, y, flag, strict=True))
+    ]
+    path = tmp_path / "units.csv"
+    path.write_text("\r\n".join(lines) + "\r\n")
+    data = cx.read_experiment(path, unit="unit", arm="arm")
+    res = ex.analyze(data, control="old", metrics={"y": "mean", "flag": "proportion"})
+    vals = np.array(y, dtype=float)
+    arms = np.array(arm)
+    # hand calculation of both arm means from the raw strings
+    assert res.effects["effect"][0] == pytest.approx(
+        vals[arms == "new"].mean() - vals[arms == "old"].mean()
+    )
+    flags = np.array(flag) == "TRUE"
+    assert res.effects["treatment_value"][1] == pytest.approx(flags[arms == "new"].mean())
+
+
+def test_from_aggregates_nps_from_warehouse_counts():
+    # promoters / passives / detractors per arm, as a warehouse query would return them
+    counts = {"old": (300, 400, 300), "new": (380, 380, 240)}
+    agg = pl.DataFrame(
+        {
+            "metric": ["nps", "nps"],
+            "arm": ["old", "new"],
+            "n_units": [1000, 1000],
+            "n": [sum(counts["old"]), sum(counts["new"])],
+            "sum": [float(counts[a][0] - counts[a][2]) for a in ("old", "new")],
+            "sum_sq": [float(counts[a][0] + counts[a][2]) for a in ("old", "new")],
+        }
+    )
+    row = ex.from_aggregates(agg, control="old", metrics={"nps": "nps"}).effects.row(0, named=True)
+    # hand calculation: NPS old = 0, new = 14 points; trinomial SE by hand
+    var = sum(1e4 * (p + d - (p - d) ** 2) / 1000 for p, d in ((0.3, 0.3), (0.38, 0.24)))
+    assert (row["control_value"], row["treatment_value"], row["effect"]) == pytest.approx(
+        (0.0, 14.0, 14.0)
+    )
+    assert row["ci_low"] == pytest.approx(14.0 - stats.norm.isf(0.025) * np.sqrt(var))
