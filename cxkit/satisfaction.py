@@ -507,6 +507,8 @@ def trend(
     ces: Literal["mean", "agree", "net"] = "mean",
     na_codes: Sequence[float] | None = None,
     sigma: float = 3.0,
+    baseline: Sequence[Any] | None = None,
+    revise: bool = True,
     alpha: float = 0.05,
 ) -> pl.DataFrame:
     """Score per period with control limits that vary with each period's n.
@@ -515,6 +517,12 @@ def trend(
     periods), limits ``p̄ ± 3·√(p̄(1 − p̄)/n_i)`` clipped to [0, 1]. For NPS and means the
     same construction uses the pooled per-response standard deviation: ``centre ± 3·s/√n_i``.
     ``n_i`` is the effective n. A period outside its limits is flagged.
+
+    The centre line and ``s`` come from the ``baseline`` periods if given. Otherwise they
+    come from all periods, revised as in a Phase-I control chart (``revise=True``): periods
+    outside the limits are removed from the centre-line calculation and the limits
+    recomputed until no further period is removed, so one bad month does not hide itself by
+    pulling the centre line towards it.
 
     Returns
     -------
@@ -538,26 +546,51 @@ def trend(
         metric=metric, weight=weight, scale=scale, top_box=top_box, ces=ces, alpha=alpha
     )
     per = summarize(lf, column, by=[*by_cols, period], se=True, **kw)
-    pooled = summarize(lf, column, by=by_cols or None, se=True, **kw).select(
-        *by_cols, pl.col("estimate").alias("center"), pl.col("sd").alias("_sd")
-    )
-    out = per.join(pooled, on=by_cols, how="left") if by_cols else per.join(pooled, how="cross")
-    is_share = out["metric"][0] in ("csat_top_box", "share", "ces_agree") if out.height else False
-    lo_clip, hi_clip = (0.0, 1.0) if is_share else (-np.inf, np.inf)
-    if out.height and out["metric"][0] == "nps":
-        lo_clip, hi_clip = -100.0, 100.0
+    metric_label = per["metric"][0] if per.height else "mean"
+    lo_clip, hi_clip = {
+        "csat_top_box": (0.0, 1.0),
+        "share": (0.0, 1.0),
+        "ces_agree": (0.0, 1.0),
+        "nps": (-100.0, 100.0),
+        "ces_net": (-1.0, 1.0),
+    }.get(metric_label, (-np.inf, np.inf))
     half = sigma * pl.col("_sd") / pl.col("n_eff").sqrt()
-    out = out.with_columns(
-        (pl.col("center") - half).clip(lo_clip, hi_clip).alias("lcl"),
-        (pl.col("center") + half).clip(lo_clip, hi_clip).alias("ucl"),
-    ).with_columns(
-        pl.when(pl.col("estimate") > pl.col("ucl"))
-        .then(pl.lit("above"))
-        .when(pl.col("estimate") < pl.col("lcl"))
-        .then(pl.lit("below"))
-        .otherwise(None)
-        .alias("signal")
-    )
+
+    def limits(kept: pl.DataFrame) -> pl.DataFrame:
+        base = lf.join(kept.lazy(), on=[*by_cols, period], how="semi")
+        pooled = summarize(base, column, by=by_cols or None, se=True, **kw).select(
+            *by_cols, pl.col("estimate").alias("center"), pl.col("sd").alias("_sd")
+        )
+        joined = (
+            per.join(pooled, on=by_cols, how="left") if by_cols else per.join(pooled, how="cross")
+        )
+        return joined.with_columns(
+            (pl.col("center") - half).clip(lo_clip, hi_clip).alias("lcl"),
+            (pl.col("center") + half).clip(lo_clip, hi_clip).alias("ucl"),
+        ).with_columns(
+            pl.when(pl.col("estimate") > pl.col("ucl"))
+            .then(pl.lit("above"))
+            .when(pl.col("estimate") < pl.col("lcl"))
+            .then(pl.lit("below"))
+            .otherwise(None)
+            .alias("signal")
+        )
+
+    keys = per.select(*by_cols, period)
+    if baseline is not None:
+        kept = keys.filter(pl.col(period).is_in(list(baseline)))
+        if kept.height == 0:
+            raise ValueError(f"none of the baseline periods {list(baseline)!r} is in the data")
+        out = limits(kept)
+    else:
+        kept = keys
+        out = limits(kept)
+        for _ in range(20 if revise else 0):
+            still = out.filter(pl.col("signal").is_null()).select(*by_cols, period)
+            if still.height in (kept.height, 0):
+                break
+            kept = still
+            out = limits(kept)
     return out.select(
         *by_cols,
         period,
@@ -672,6 +705,7 @@ def to_wide(
     index: str | Sequence[str] = "response_id",
     item: str = "touchpoint",
     value: str = "rating",
+    items: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Long (``touchpoint``, ``rating``) → wide, one column per touchpoint.
 
@@ -680,8 +714,9 @@ def to_wide(
     Returns
     -------
     polars.DataFrame
-        ``index`` columns then one column per distinct ``item`` value (first-seen order);
-        sorted by the index.
+        ``index`` columns then one column per ``item`` value — in the order of ``items`` if
+        given (missing ones become all-null columns), else in first-seen order; sorted by the
+        index.
 
     Examples
     --------
@@ -706,7 +741,12 @@ def to_wide(
             examples=dup.head(5).drop("len").to_dicts(),
             hint="aggregate the duplicates first or add a column that tells them apart to index",
         )
-    return df.pivot(on=item, index=idx, values=value, aggregate_function=None).sort(idx)
+    wide = df.pivot(on=item, index=idx, values=value, aggregate_function=None).sort(idx)
+    if items is None:
+        return wide
+    dtype = df.schema[value]
+    extra = [pl.lit(None, dtype=dtype).alias(c) for c in items if c not in wide.columns]
+    return wide.with_columns(extra).select(*idx, *[str(c) for c in items])
 
 
 def to_binary(
