@@ -35,7 +35,9 @@ def _need(frame: pl.DataFrame, columns: list[str], fn: str, source: str) -> None
         raise ValueError(f"{fn}() needs the frame from {source}; columns missing: {missing}")
 
 
-def forest_plot(effects: pl.DataFrame, *, title: str | None = None) -> alt.FacetChart:
+def forest_plot(
+    effects: pl.DataFrame, *, title: str | None = None, level: float = 0.95
+) -> alt.FacetChart:
     """Forest plot: each effect with its CI, one panel per metric, zero marked.
 
     Parameters
@@ -46,6 +48,8 @@ def forest_plot(effects: pl.DataFrame, *, title: str | None = None) -> alt.Facet
         the subtitle.
     title : str, optional
         Chart title.
+    level : float
+        Confidence level of the intervals (``1 − alpha`` of the analysis), for the subtitle.
 
     Returns
     -------
@@ -103,11 +107,13 @@ def forest_plot(effects: pl.DataFrame, *, title: str | None = None) -> alt.Facet
         x="effect:Q", y=y, color="decision:N", tooltip=tooltip
     )
     zero = base.mark_rule(color="#444444", strokeDash=[4, 3]).encode(x="zero:Q")
-    subtitle = "95% CI unless stated; dashed line = no effect"
+    # invisible ends so that each panel's x domain holds the whole interval (x2 does not count)
+    ends = base.mark_point(opacity=0).encode(x="ci_high:Q", y=y)
+    subtitle = f"{level:.0%} confidence intervals; dashed line = no effect"
     if missing.height:
         subtitle += f"; not estimable: {missing.height} row(s)"
     chart = (
-        alt.layer(zero, rule, point, data=frame)
+        alt.layer(zero, ends, rule, point, data=frame)
         .properties(width=460, height=alt.Step(22))
         .facet(
             row=alt.Row(
