@@ -11,6 +11,8 @@ warehouse.
 * :func:`from_aggregates` — the same from pre-aggregated statistics.
 * :func:`srm`, :func:`response_balance` — the two data-quality checks on their own.
 * :func:`decision_summary` — plain-language sentences computed from an :class:`Analysis`.
+* :func:`proportional_odds` — ordinal ratings by a proportional-odds model (an option next
+  to the probability of superiority of ``kind="ordinal"``).
 * :func:`sample_size`, :func:`mde` — power (see :mod:`cxkit.power`).
 
 Metric kinds: ``"proportion"`` (0/1 or Boolean), ``"mean"``, ``"nps"`` (0–10 ratings, recoded
@@ -43,6 +45,7 @@ from cxkit._exp_data import (
     aggregate,
     distribution,
 )
+from cxkit._exp_models import proportional_odds
 from cxkit.errors import CxDataError, CxDataWarning
 from cxkit.metrics import benjamini_hochberg, holm
 from cxkit.power import mde, sample_size
@@ -58,6 +61,7 @@ __all__ = [
     "distribution",
     "from_aggregates",
     "mde",
+    "proportional_odds",
     "response_balance",
     "sample_size",
     "srm",

@@ -489,3 +489,30 @@ def test_from_aggregates_nps_from_warehouse_counts():
         (0.0, 14.0, 14.0)
     )
     assert row["ci_low"] == pytest.approx(14.0 - stats.norm.isf(0.025) * np.sqrt(var))
+
+
+def test_proportional_odds_matches_statsmodels_and_2x2_odds_ratio():
+    import pandas as pd
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    rng = np.random.default_rng(5)
+    old = rng.choice(5, 300, p=[0.1, 0.15, 0.3, 0.3, 0.15]) + 1
+    new = rng.choice(5, 280, p=[0.05, 0.1, 0.3, 0.35, 0.2]) + 1
+    df = pl.DataFrame({"arm": ["old"] * 300 + ["new"] * 280, "csat": np.concatenate([old, new])})
+    row = ex.proportional_odds(df, column="csat", control="old").row(0, named=True)
+    # statsmodels OrderedModel(distr="logit") fitted on the unit-level data
+    y = pd.Series(pd.Categorical(np.concatenate([old, new]), ordered=True))
+    fit = OrderedModel(
+        y, pd.DataFrame({"t": np.r_[np.zeros(300), np.ones(280)]}), distr="logit"
+    ).fit(method="bfgs", disp=False)
+    assert row["log_odds_ratio"] == pytest.approx(fit.params["t"], rel=1e-3)
+    assert row["se"] == pytest.approx(fit.bse["t"], rel=1e-3)
+    assert row["p_value"] == pytest.approx(fit.pvalues["t"], rel=1e-2)
+    # two categories: the model is a logistic regression, β = log cross-product odds ratio
+    two = pl.DataFrame(
+        {"arm": ["a"] * 100 + ["b"] * 100, "ok": [1] * 30 + [0] * 70 + [1] * 45 + [0] * 55}
+    )
+    r2 = ex.proportional_odds(two, column="ok", control="a").row(0, named=True)
+    assert r2["odds_ratio"] == pytest.approx((45 * 70) / (55 * 30), rel=1e-5)
+    # Woolf SE of the log odds ratio: sqrt(1/a + 1/b + 1/c + 1/d)
+    assert r2["se"] == pytest.approx(np.sqrt(1 / 45 + 1 / 55 + 1 / 30 + 1 / 70), rel=1e-4)
