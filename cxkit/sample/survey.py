@@ -9,7 +9,8 @@ it easy": 7 = strongly agree). Ratings are latent normal variables cut at fixed 
 * the agent-call latent is ``Σ BEHAVIOUR_WEIGHTS[b] · behaviour_b + noise``;
 * NPS follows CSAT (latent correlation 0.8); effort follows IVR, chatbot, agent and web.
 
-Planted changes: enterprise customers rate delivery higher and billing lower; small-business
+Billing is the planted "concentrate here" touchpoint: the third most important driver but
+rated below average. Planted changes: enterprise customers rate delivery higher and billing lower; small-business
 customers rate the IVR lower; in the last period (``"2025-12"``, :data:`DROP_PERIOD`) delivery
 drops sharply (peak-season delays), which pulls CSAT down.
 
@@ -56,8 +57,8 @@ BEHAVIOURS = [
 DRIVER_WEIGHTS = {
     "agent_call": 0.42,
     "delivery": 0.34,
-    "web": 0.24,
-    "billing": 0.16,
+    "billing": 0.26,
+    "web": 0.15,
     "mobile_app": 0.10,
     "ivr": 0.06,
     "chatbot": 0.02,
