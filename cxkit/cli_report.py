@@ -13,13 +13,16 @@ Exit code: 0 when every report succeeded, 1 when any failed, 2 for a usage/confi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["SAMPLE_FILES", "add_commands", "main"]
+__all__ = ["DEFAULT_JOBS", "SAMPLE_FILES", "add_commands", "main"]
 
+#: Reports run in parallel by default: two, or one on a single-core machine.
+DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
 #: The files ``cxkit demo`` expects in the sample-data folder (written when any is missing).
 SAMPLE_FILES = ("events.parquet", "customers.parquet", "survey.parquet", "experiment.parquet")
 
@@ -31,7 +34,7 @@ def _run(specs, args: argparse.Namespace) -> int:
         print("cxkit: no reports to run (reports.toml lists none)", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    outcomes = run_reports(specs, args.out, timeout=args.timeout, log=sys.stderr)
+    outcomes = run_reports(specs, args.out, timeout=args.timeout, jobs=args.jobs, log=sys.stderr)
     failed = [o for o in outcomes if not o.ok]
     print(
         f"{len(outcomes) - len(failed)} ok, {len(failed)} failed in "
@@ -98,6 +101,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         type=float,
         default=600.0,
         help="seconds one notebook cell may run before the report fails (default 600)",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"reports run at the same time, one kernel each (default {DEFAULT_JOBS})",
     )
 
 

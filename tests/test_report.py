@@ -542,6 +542,7 @@ def test_input_files_are_hashed_from_string_parameters(tmp_path):
     parts.mkdir()
     (parts / "b.parquet").write_bytes(b"bb")
     (parts / "a.parquet").write_bytes(b"a")
+    (parts / "_SUCCESS").write_bytes(b"")  # not a data file: not listed
     got = _input_files(
         {
             "events_path": str(helpdesk),
@@ -693,7 +694,14 @@ def test_hostile_label_stays_text_in_a_real_report(runs):
 
 
 def _toml_value(value) -> str:
-    return json.dumps(value)  # JSON strings, numbers, booleans and lists are valid TOML
+    """TOML text of a parameter value (JSON scalars and lists are valid TOML; tables are not)."""
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)
 
 
 @pytest.mark.slow
@@ -752,3 +760,32 @@ def test_demo_runs_every_configured_report_on_fresh_sample_data(tmp_path):
     assert res["lowest_csat_touchpoint"] == share["touchpoint"][0]
     assert res["lowest_csat"] == pytest.approx(share["share"][0], rel=1e-12)
     assert res["highest_csat_touchpoint"] == share["touchpoint"][-1]
+
+
+@pytest.mark.slow
+def test_missing_kernel_marks_the_report_failed(tmp_path):
+    from cxkit.report import ReportSpec, run_report
+
+    spec = ReportSpec("nokernel", NB_DIR / "failing.ipynb", "No kernel", {"fail": False})
+    outcome = run_report(spec, tmp_path, kernel_name="no-such-kernel-xyz", timeout=30)
+    assert outcome.status == "failed"
+    assert outcome.results["error"]["ename"] == "NoSuchKernel"
+    assert outcome.results["results"] == {}
+    page = outcome.html_path.read_text()
+    assert "The run failed" in page and "NoSuchKernel" in page
+    assert json.loads(outcome.results_path.read_text())["status"] == "failed"
+
+
+@pytest.mark.slow
+def test_a_cell_over_the_timeout_fails_the_report(tmp_path):
+    from cxkit.report import ReportSpec, run_report
+
+    spec = ReportSpec("slow", NB_DIR / "slow.ipynb", "Slow", {"seconds": 60.0})
+    outcome = run_report(spec, tmp_path, timeout=3)
+    assert outcome.status == "failed" and outcome.duration_s < 45
+    err = outcome.results["error"]
+    # code cells: parameters, injected parameters, the record, the sleep
+    assert err["ename"] == "CellTimeoutError" and err["code_cell"] == 4
+    assert "timeout of 3 s" in err["evalue"]
+    assert outcome.results["results"] == {"started": True}
+    assert "time.sleep(seconds)" in outcome.html_path.read_text()  # the step that hung
