@@ -528,8 +528,9 @@ def trend(
     -------
     polars.DataFrame
         The ``by`` columns, ``period`` column, ``n``, ``n_eff``, ``estimate``, ``ci_low``,
-        ``ci_high``, ``center``, ``lcl``, ``ucl``, ``out_of_control`` (bool) and ``signal``
-        (``"above"``, ``"below"`` or null). Sorted by group, then period.
+        ``ci_high``, ``center``, ``lcl``, ``ucl``, ``out_of_control`` (bool), ``signal``
+        (``"above"``, ``"below"`` or null) and ``metric`` (what the estimate is). Sorted by
+        group, then period.
 
     Examples
     --------
@@ -604,6 +605,7 @@ def trend(
         "ucl",
         pl.col("signal").is_not_null().alias("out_of_control"),
         "signal",
+        "metric",
     ).sort([*by_cols, period])
 
 

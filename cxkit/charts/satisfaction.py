@@ -200,7 +200,6 @@ def scores_chart(
         .then(pl.format("suppressed (n = {})", pl.col("n")))
         .otherwise(pl.format("n = {}", pl.col("n")))
         .alias("n_label"),
-        (pl.col("base_flag") != "small base").alias("filled"),
     )
     if colour:
         frame = frame.with_columns(pl.col(colour).cast(pl.String).alias("colour_label"))
@@ -231,21 +230,14 @@ def scores_chart(
         )
     )
     dots = (
-        alt.Chart(shown)
-        .mark_point(size=80, filled=True)
-        .encode(
-            y=y_enc,
-            x="estimate:Q",
-            shape=alt.Shape(
-                "base_flag:N",
-                scale=alt.Scale(domain=["ok", "small base"], range=["circle", "diamond"]),
-                title="Base",
-            ),
-            fillOpacity=alt.condition("datum.filled", alt.value(1.0), alt.value(0.0)),
-            tooltip=tooltip,
-            **offset,
-            **col_enc,
-        )
+        alt.Chart(shown.filter(pl.col("base_flag") != "small base"))
+        .mark_point(size=80, filled=True, shape="circle")
+        .encode(y=y_enc, x="estimate:Q", tooltip=tooltip, **offset, **col_enc)
+    )
+    small = (
+        alt.Chart(shown.filter(pl.col("base_flag") == "small base"))
+        .mark_point(size=90, filled=False, shape="diamond", strokeWidth=2)
+        .encode(y=y_enc, x="estimate:Q", tooltip=tooltip, **offset, **col_enc)
     )
     labels = (
         alt.Chart(frame)
@@ -253,7 +245,18 @@ def scores_chart(
         .encode(y=y_enc, x=alt.value(522), text="n_label:N", **offset)
     )
     height = max(60, 26 * len(order) * (2 if colour else 1))
-    return alt.layer(bars, dots, labels).properties(width=520, height=height, title=title)
+    n_small = int((frame["base_flag"] == "small base").sum())
+    n_sup = int((frame["base_flag"] == "suppressed").sum())
+    notes = ["dots: estimates; lines: 95% intervals"]
+    if n_small:
+        notes.append(f"hollow diamonds: small base ({n_small})")
+    if n_sup:
+        notes.append(f"suppressed, too few answers: {n_sup} (listed at right)")
+    return (
+        alt.layer(bars, dots, small, labels)
+        .properties(width=520, height=height, title=alt.Title(title, subtitle="; ".join(notes)))
+        .configure_legend(orient="bottom")
+    )
 
 
 def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
@@ -408,7 +411,7 @@ def trend_chart(
     >>> import polars as pl, cxkit as cx
     >>> df = pl.DataFrame({"m": ["1"] * 60 + ["2"] * 60, "csat": [5, 1, 4] * 40})
     >>> trend_chart(cx.satisfaction.trend(df, "csat", period="m")).to_dict()["layer"][0]["mark"]["type"]
-    'area'
+    'tick'
     """
     _need(trend, ["n", "estimate", "center", "lcl", "ucl", "signal"], "trend_chart", "trend")
     if period is None:
@@ -418,40 +421,50 @@ def trend_chart(
         pl.col("signal").fill_null("in control").alias("status"),
     )
     order = frame["period_label"].unique(maintain_order=True).to_list()
-    x = alt.X("period_label:O", sort=order, title=period)
-    band = (
-        alt.Chart(frame)
-        .mark_area(opacity=0.12, interpolate="step", color="#666666")
-        .encode(x=x, y=alt.Y("lcl:Q", title="Score"), y2="ucl:Q")
+    metric = frame["metric"][0] if "metric" in frame.columns and frame.height else "mean"
+    axis_title, fmt, _ = _fmt_value(metric)
+    x = alt.X("period_label:O", sort=order, title=period, axis=alt.Axis(labelAngle=0))
+    y = alt.Y(
+        "estimate:Q", title=axis_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)
+    )
+    limits = frame.unpivot(on=["lcl", "ucl"], index="period_label", value_name="limit")
+    ticks = (
+        alt.Chart(limits)
+        .mark_tick(color="#888888", thickness=2, size=30)
+        .encode(x=x, y=alt.Y("limit:Q", scale=alt.Scale(zero=False)))
     )
     centre = (
         alt.Chart(frame)
-        .mark_line(color="#666666", strokeDash=[4, 4], strokeWidth=1)
+        .mark_line(color="#888888", strokeDash=[4, 4], strokeWidth=1)
         .encode(x=x, y="center:Q")
     )
     ci = alt.Chart(frame).mark_rule(color=PALETTE[0]).encode(x=x, y="ci_low:Q", y2="ci_high:Q")
-    line = alt.Chart(frame).mark_line(color=PALETTE[0]).encode(x=x, y="estimate:Q")
+    line = alt.Chart(frame).mark_line(color=PALETTE[0]).encode(x=x, y=y)
     dots = (
         alt.Chart(frame)
         .mark_point(size=70, filled=True)
         .encode(
             x=x,
-            y="estimate:Q",
+            y=y,
             color=alt.Color(
                 "status:N",
                 scale=alt.Scale(
                     domain=["in control", "below", "above"], range=[PALETTE[0], BAD, GOOD]
                 ),
-                title="Control limits (±3σ)",
+                title=None,
+                legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
                 "period_label:N",
-                alt.Tooltip("estimate:Q", format=".3f"),
+                alt.Tooltip("estimate:Q", format=fmt),
                 "n:Q",
-                alt.Tooltip("lcl:Q", format=".3f"),
-                alt.Tooltip("ucl:Q", format=".3f"),
+                alt.Tooltip("lcl:Q", format=fmt),
+                alt.Tooltip("ucl:Q", format=fmt),
                 "status:N",
             ],
         )
     )
-    return alt.layer(band, centre, ci, line, dots).properties(width=520, height=280, title=title)
+    subtitle = "grey ticks: control limits (±3σ, wider where n is smaller); dashed: centre line"
+    return alt.layer(ticks, centre, ci, line, dots).properties(
+        width=520, height=280, title=alt.Title(title, subtitle=subtitle)
+    )
