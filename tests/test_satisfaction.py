@@ -230,3 +230,23 @@ def test_charts_render_to_svg(survey):
     tiny = pl.DataFrame({"seg": ["<b>x</b>"] * 10 + ["ok"] * 200, "c": [5, 1] * 105})
     svg = vlc.vegalite_to_svg(charts.scores_chart(scores(tiny, "c", by="seg")).to_dict())
     assert "suppressed (n = 10)" in svg and "&lt;b&gt;x&lt;/b&gt;" in svg
+
+
+@pytest.mark.slow
+def test_compare_aa_false_positive_rate():
+    """A/A: consecutive groups drawn from one distribution → ~5 % of raw p-values below 0.05."""
+    rng = np.random.default_rng(2026)
+    groups, per = 2000, 150
+    df = pl.DataFrame(
+        {
+            "g": np.repeat([f"{i:05d}" for i in range(groups)], per),
+            "csat": rng.choice([1, 2, 3, 4, 5], p=[0.1, 0.1, 0.2, 0.3, 0.3], size=groups * per),
+            "nps": rng.integers(0, 11, size=groups * per),
+        }
+    )
+    for column, metric in (("csat", "csat"), ("nps", "nps"), ("csat", "mean")):
+        res = compare(df, column, by="g", metric=metric)
+        fpr = (res["p_value"] < 0.05).mean()
+        # 1,999 comparisons: binomial SE ≈ 0.5 points around the nominal 5 %
+        assert 0.035 < fpr < 0.065, (metric, fpr)
+        assert (res["p_adj"] < 0.05).sum() <= 2  # Holm controls the family-wise rate
