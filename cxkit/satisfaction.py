@@ -365,11 +365,22 @@ def compare(
                         v1, v2 = se[i] ** 2, se[i - 1] ** 2
                         df[i] = (v1 + v2) ** 2 / (v1**2 / (neff[i] - 1) + v2**2 / (neff[i - 1] - 1))
         elif reference == "total":
-            tot = summarize(
-                lf, col, metric=metric, weight=weight, scale=scale, top_box=top_box, ces=ces
+            # the total is Σ π_h ĝ_h with π_h the groups' shares of the total weight
+            x = pl.col(col).cast(pl.Float64)
+            valid = x.is_not_null() & x.is_not_nan()
+            w = pl.col(weight).cast(pl.Float64) if weight else pl.lit(1.0)
+            if weight:
+                valid = valid & w.is_not_null()
+            sums = (
+                lf.select(by, w.alias("_w"), valid.alias("_ok"))
+                .filter("_ok")
+                .group_by(by)
+                .agg(pl.col("_w").sum().alias("_sw"))
+                .collect()
             )
-            t_est = tot["estimate"].item()
-            share = neff / neff.sum()
+            sw = g.select(by).join(sums, on=by, how="left")["_sw"].fill_null(0).to_numpy()
+            share = sw / sw.sum()
+            t_est = float(np.nansum(share * est))
             var = np.where(np.isnan(se), 0.0, se**2)
             total_var = np.sum(share**2 * var)
             for i in range(k):
@@ -418,7 +429,7 @@ def compare(
     _require(lf0, by_cols, "grouping column", "by", "compare")
     out = _by_items(survey, column, by_cols, na_codes, one)
     if out.height == 0:
-        return out
+        return out.with_columns(pl.lit(None, dtype=pl.Float64).alias("p_adj"))
     p = out["p_value"].to_numpy()
     p_adj = holm(p) if adjust == "holm" else benjamini_hochberg(p)
     return out.with_columns(pl.Series("p_adj", p_adj)).with_columns(

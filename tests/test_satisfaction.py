@@ -142,6 +142,10 @@ def test_compare_against_total_variance():
     assert row["diff"] == pytest.approx((p1 - p2) / 2)
     assert row["ci_high"] - row["ci_low"] == pytest.approx(2 * Z * se)
     assert row["p_value"] == pytest.approx(2 * stats.norm.sf((p1 - p2) / 2 / se))
+    # weighted: the reference is the weighted total (Σ weight shares × group estimates)
+    w = df.with_columns(w=pl.when(pl.col("g") == "a").then(3.0).otherwise(1.0))
+    res_w = compare(w, "x", by="g", metric="share", reference="total", weight="w")
+    assert res_w["reference_estimate"][0] == pytest.approx(0.75 * p1 + 0.25 * p2)
 
 
 def test_compare_finds_planted_delivery_drop(survey):
