@@ -57,6 +57,14 @@ def test_relative_weights_match_svd_reference_and_sum_to_r2():
     ref = _johnson_svd(x, y)  # independent route: SVD of the data, not eigh of R
     for j, c in enumerate(cols):
         assert got[c] == pytest.approx(ref[j], abs=1e-10)
+    # second reference: a direct numpy eigendecomposition of the correlation matrix
+    r = np.corrcoef(np.column_stack([x, y]), rowvar=False)
+    lam, vec = np.linalg.eigh(r[:-1, :-1])
+    half = vec @ np.diag(np.sqrt(lam)) @ vec.T  # Λ = R^{1/2}
+    beta = np.linalg.solve(half, r[:-1, -1])
+    eig_ref = (half**2) @ (beta**2)
+    for j, c in enumerate(cols):
+        assert got[c] == pytest.approx(eig_ref[j], abs=1e-10)
     assert res["importance"].sum() == pytest.approx(_r2_ols(x, y), abs=1e-10)
     assert res["r2"][0] == pytest.approx(_r2_ols(x, y), abs=1e-10)
     assert res["importance_pct"].sum() == pytest.approx(1.0)

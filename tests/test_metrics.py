@@ -83,6 +83,11 @@ def test_mean_interval_matches_scipy_t():
     # reference: scipy.stats.t.interval
     rlo, rhi = stats.t.interval(0.95, x.size - 1, loc=x.mean(), scale=stats.sem(x))
     assert lo == pytest.approx(rlo, abs=1e-12) and hi == pytest.approx(rhi, abs=1e-12)
+    # and statsmodels DescrStatsW.tconfint_mean
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    slo, shi = DescrStatsW(x).tconfint_mean(alpha=0.05)
+    assert (lo, hi) == pytest.approx((slo, shi), abs=1e-12)
     assert all(math.isnan(v) for v in mean_interval(3.0, 1.0, 1))
 
 
