@@ -441,6 +441,9 @@ footer.cx-footer { color: var(--muted); font-size: 12px; padding-bottom: 30px;
   .cx-output, table, figure, .cx-findings, .cx-error, svg { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   .cx-output { overflow: visible; }
+  table { font-size: 7pt; max-width: 100%; }
+  th, td { padding: 1px 3px; }
+  th { overflow-wrap: anywhere; }  /* long snake_case headers may wrap; numbers never break */
   pre { white-space: pre-wrap; }
   details.cx-stderr { display: none; }
   .cx-status { border: 1px solid #000; color: #000; background: none; }

@@ -14,14 +14,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import _report_batch  # the batch shared with test_report.py, built once per run
 import pytest
-
-from cxkit import cli_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[1]
-NB_DIR = Path(__file__).resolve().parent / "notebooks"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path(os.environ.get("CXKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -53,36 +51,19 @@ def _need_browser():
         )
 
 
+REPORTS = [*_report_batch.configured_names(), _report_batch.HOSTILE]
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    """The demo report on fresh sample data, the hostile-label report and the index."""
+    """Every report of the batch (reports.toml on fresh sample data + the hostile one), index."""
     _need_browser()
-    from cxkit.sample import write_events
-
-    tmp = tmp_path_factory.mktemp("browser")
-    events = tmp / "events.parquet"
-    write_events(events, tmp / "customers.parquet", n_events=5_000, seed=7)
-    out = tmp / "reports"
-    rc1 = cli_report.main(
-        ["report", "run", str(REPO / "notebooks" / "demo.ipynb"), "-p", f"events_path={events}"]
-        + ["--config", str(tmp / "none.toml"), "--out", str(out)]
-    )
-    rc2 = cli_report.main(
-        [
-            "report",
-            "run",
-            str(NB_DIR / "params_and_escaping.ipynb"),
-            "--config",
-            str(tmp / "none.toml"),
-        ]
-        + ["--out", str(out)]
-    )
-    assert (rc1, rc2) == (0, 0)
-    return {
-        "demo": out / "demo" / "demo.html",
-        "params_and_escaping": out / "params_and_escaping" / "params_and_escaping.html",
-        "index": out / "index.html",
-    }
+    batch = _report_batch.build(tmp_path_factory)
+    assert (batch["rc_demo"], batch["rc_hostile"]) == (0, 0)
+    out = batch["out"]
+    found = {name: out / name / f"{name}.html" for name in REPORTS}
+    found["index"] = out / "index.html"
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +142,24 @@ def opened(browser, pages):
     return {name: _open(browser, path, f"report-{name}") for name, path in pages.items()}
 
 
+def _code_lines(page: Path) -> list[str]:
+    """Distinctive source lines of the notebook's code cells (they must not be on the page)."""
+    import nbformat
+
+    nb = nbformat.read(page.with_suffix(".ipynb"), as_version=4)
+    lines = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and not {"parameters", "injected-parameters"} & set(tags):
+            # (parameter values are shown in the header on purpose)
+            lines += [
+                ln.strip()
+                for ln in cell.source.splitlines()
+                if len(ln.strip()) > 20 and not ln.strip().startswith("#")
+            ]
+    return lines
+
+
 def test_blocking_and_recording_catch_a_request(browser, tmp_path):
     """Control: the harness does see and block a page that reaches for the network."""
     page = tmp_path / "leaky.html"
@@ -170,14 +169,15 @@ def test_blocking_and_recording_catch_a_request(browser, tmp_path):
     assert info["console"]  # the aborted load is reported as a console error
 
 
-@pytest.mark.parametrize("name", ["demo", "params_and_escaping"])
-def test_report_renders_offline_with_charts_and_no_code(opened, name):
+@pytest.mark.parametrize("name", REPORTS)
+def test_report_renders_offline_with_charts_and_no_code(opened, pages, name):
     info = opened[name]
     _assert_offline_and_clean(info)
     assert info["svgs"] >= 1 and info["marks"] >= 1 and info["markShapes"] >= 2, info
     assert all(w > 100 for w in info["svgBoxes"])  # drawn at a real size
     text = info["text"]
-    assert "import cxkit" not in text and "cx.record" not in text and "events_path: str" not in text
+    shown = [ln for ln in _code_lines(pages[name]) if ln in text]
+    assert shown == [], f"code visible on the page: {shown[:3]}"
     assert info["failedCode"] == 0
     assert "OK" in text and "Generated" in text and "cxkit version" in text
     shot = ARTIFACTS / f"report-{name}.png"
@@ -185,7 +185,7 @@ def test_report_renders_offline_with_charts_and_no_code(opened, name):
 
 
 def test_hostile_label_is_visible_text_not_markup(opened):
-    info = opened["params_and_escaping"]
+    info = opened[_report_batch.HOSTILE]
     assert info["text"].count("<img src=x onerror=alert(1)>") >= 8
     assert info["imgs"] == []  # the label never became an <img> element
     assert info["dialogs"] == [] and not info["pwned"]
@@ -195,20 +195,21 @@ def test_index_renders_offline(opened):
     info = opened["index"]
     _assert_offline_and_clean(info)
     assert "Touchpoint satisfaction at a glance (demo)" in info["text"]
-    assert "2 report(s), 0 failed." in info["text"]
+    assert f"{len(REPORTS)} report(s), 0 failed." in info["text"]
 
 
-def test_report_prints_on_a4_without_clipping(browser, pages):
+@pytest.mark.parametrize("name", REPORTS)
+def test_report_prints_on_a4_without_clipping(browser, pages, name):
     """Print media: every chart and table fits the A4 printable width; a PDF is kept."""
     context = browser.new_context()
     context.route(
         "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
     )
     page = context.new_page()
-    page.goto(pages["demo"].as_uri(), wait_until="load")
+    page.goto(pages[name].as_uri(), wait_until="load")
     page.emulate_media(media="print")
     ARTIFACTS.mkdir(exist_ok=True)
-    pdf = page.pdf(path=str(ARTIFACTS / "report-demo.pdf"), format="A4", print_background=True)
+    pdf = page.pdf(path=str(ARTIFACTS / f"report-{name}.pdf"), format="A4", print_background=True)
     # A4 is 210 mm wide; the print stylesheet keeps 14 mm margins -> 182 mm = 688 CSS px
     page.set_viewport_size({"width": 688, "height": 1000})
     widths = page.evaluate(

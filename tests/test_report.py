@@ -16,6 +16,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import _report_batch  # the batch shared with test_browser.py, built once per run
 import nbformat
 import polars as pl
 import pytest
@@ -693,48 +694,24 @@ def test_hostile_label_stays_text_in_a_real_report(runs):
     ]
 
 
-def _toml_value(value) -> str:
-    """TOML text of a parameter value (JSON scalars and lists are valid TOML; tables are not)."""
-    if isinstance(value, dict):
-        return (
-            "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-        )
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(value)
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    return _report_batch.build(tmp_path_factory)
 
 
 @pytest.mark.slow
-def test_demo_runs_every_configured_report_on_fresh_sample_data(tmp_path):
+def test_demo_runs_every_configured_report_on_fresh_sample_data(batch):
     """``cxkit demo`` over the repository's reports.toml, redirected to sample data in tmp."""
-    data = tmp_path / "data"
-    lines = []
-    for spec in load_config(REPO / "reports.toml"):
-        params = {k: p.default for k, p in notebook_parameters(spec.notebook).items()}
-        params.update(spec.parameters)
-        lines += [
-            "[[report]]",
-            f"name = {_toml_value(spec.name)}",
-            f"notebook = {_toml_value(spec.notebook.as_posix())}",
-            f"title = {_toml_value(spec.title)}",
-            "[report.parameters]",
-        ]
-        for key, value in params.items():
-            if isinstance(value, str) and "data/sample/" in value:
-                lines.append(f"{key} = {_toml_value(str(data / value.split('data/sample/')[1]))}")
-            elif key in spec.parameters and value is not None:
-                lines.append(f"{key} = {_toml_value(value)}")
-    cfg = _write_config(tmp_path, "\n".join(lines) + "\n")
-    out = tmp_path / "reports"
-    rc = cli_report.main(["demo", "--config", str(cfg), "--out", str(out), "--data", str(data)])
-    assert rc == 0
+    out, data = batch["out"], batch["data"]
+    assert batch["rc_demo"] == 0 and batch["rc_hostile"] == 0
     assert sorted(p.name for p in data.glob("*.parquet")) == [
         "customers.parquet",
         "events.parquet",
         "experiment.parquet",
         "survey.parquet",
     ]
-    names = [spec.name for spec in load_config(cfg)]
+    names = _report_batch.configured_names()
+    assert "demo" in names
     index = (out / "index.html").read_text()
     for name in names:
         res = _load(out, name)
