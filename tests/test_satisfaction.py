@@ -230,6 +230,16 @@ def test_charts_render_to_svg(survey):
     assert "agent_call" in svgs[2] and "R² = " in svgs[2]
     assert "concentrate here" in svgs[3] or "keep up the good work" in svgs[3]
     assert sv.DROP_PERIOD in svgs[4]
+    # negative drivers are marked (signed importance, as in Displayr)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    neg = pl.DataFrame(
+        {"good": x[:, 0], "bad": x[:, 1], "y": x[:, 0] - 0.5 * x[:, 1] + rng.normal(size=400)}
+    )
+    svg = vlc.vegalite_to_svg(
+        charts.drivers_chart(drivers(neg, "y", ["good", "bad"], n_boot=50)).to_dict()
+    )
+    assert "bad (−)" in svg and "good (−)" not in svg
     # suppressed groups are listed, not drawn; labels from data stay text
     tiny = pl.DataFrame({"seg": ["<b>x</b>"] * 10 + ["ok"] * 200, "c": [5, 1] * 105})
     svg = vlc.vegalite_to_svg(charts.scores_chart(scores(tiny, "c", by="seg")).to_dict())

@@ -280,7 +280,18 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
         "drivers_chart",
         "drivers",
     )
-    order = result.sort(["importance", "driver"], descending=[True, False])["driver"].to_list()
+    signed = "sign" in result.columns
+    label = (
+        pl.when(pl.col("sign") < 0)
+        .then(pl.format("{} (−)", pl.col("driver")))
+        .otherwise(pl.col("driver"))
+        if signed
+        else pl.col("driver")
+    )
+    result = result.with_columns(label.alias("driver_label"))
+    order = result.sort(["importance", "driver"], descending=[True, False])[
+        "driver_label"
+    ].to_list()
     frame = result.with_columns(
         pl.when(pl.col("significant"))
         .then(pl.lit("significant"))
@@ -299,7 +310,9 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
     subtitle = (
         f"{method}; importances sum to R² = {r2:.2f}; n = {n:,}; bars: 95% bootstrap intervals"
     )
-    y = alt.Y("driver:N", sort=order, title=None)
+    if signed and (result["sign"] < 0).any():
+        subtitle += "; (−): higher rating goes with a lower outcome"
+    y = alt.Y("driver_label:N", sort=order, title=None)
     bars = (
         alt.Chart(frame)
         .mark_bar()
@@ -315,7 +328,7 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
                 title="vs. a random variable",
             ),
             tooltip=[
-                "driver:N",
+                "driver_label:N",
                 alt.Tooltip("importance:Q", format=".3f"),
                 alt.Tooltip("importance_pct:Q", format=".1%"),
                 alt.Tooltip("ci_low:Q", format=".3f"),
