@@ -1,0 +1,121 @@
+"""Benchmark of the journey module against a bare-polars floor (not a test; takes minutes).
+
+    python bench/journey.py                  # 10M events (generated once into bench/out/)
+    python bench/journey.py --events 30000000
+
+Each step runs in its own Python process, so its time and peak memory (max RSS) are its own:
+
+* ``floor``               bare polars: scan Parquet, sort by customer + time, shift, group_by
+                          the edges and count — the least any transition count must do;
+* ``read+transitions``    ``cx.journey.transitions(cx.read_events(path))``: validation, the
+                          stable sort, ``(start)``/``(end)``, n, n_customers, p_out/p_in and
+                          the median and p95 gap per edge;
+* ``paths``               ``cx.journey.paths(cx.read_events(path))``;
+* ``funnel``              ``cx.journey.funnel(cx.read_events(path), [web visit, order, delivery])``.
+
+It prints each step's seconds (the fastest of ``--repeat`` runs, default 3, as other load on
+the machine only ever slows a run down), its ratio to the floor and its peak RSS. Target (issue 3):
+read+transitions within 2× the floor on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+FUNNEL = ["web visit", "order", "delivery"]
+
+
+def _data(n_events: int) -> Path:
+    path = OUT / f"events_{n_events // 1_000_000}m.parquet"
+    if not path.exists():
+        from cxkit.sample import write_events
+
+        print(f"generating {n_events:,} sample events into {path} (once) …", flush=True)
+        t0 = time.perf_counter()
+        write_events(path, n_events=n_events)
+        print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
+    return path
+
+
+def _step(name: str, path: str) -> dict:
+    """Run one step in this process; return its seconds and peak RSS."""
+    import polars as pl
+
+    import cxkit as cx
+
+    t0 = time.perf_counter()
+    if name == "floor":
+        cid, tp = pl.col("customer_id"), pl.col("touchpoint")
+        out = (
+            pl.scan_parquet(path)
+            .sort(["customer_id", "timestamp"], maintain_order=True)
+            .select(
+                tp.alias("source"),
+                tp.shift(-1).alias("target"),
+                (cid.shift(-1) == cid).alias("same"),
+            )
+            .filter("same")
+            .group_by("source", "target")
+            .len()
+            .collect()
+        )
+    elif name == "read+transitions":
+        out = cx.journey.transitions(cx.read_events(path))
+    elif name == "paths":
+        out = cx.journey.paths(cx.read_events(path))
+    elif name == "funnel":
+        out = cx.journey.funnel(cx.read_events(path), FUNNEL)
+    else:
+        raise SystemExit(f"unknown step {name!r}")
+    seconds = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return {"step": name, "seconds": seconds, "peak_gb": peak_kb / 1024**2, "rows": out.height}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, default=10_000_000)
+    ap.add_argument("--steps", default="floor,read+transitions,paths,funnel")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per step; the fastest counts")
+    ap.add_argument("--child", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(_step(*args.child)))
+        return
+    path = _data(args.events)
+    print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB, {os.cpu_count()} cores", flush=True)
+    results = []
+    for name in args.steps.split(","):
+        runs = []
+        for _ in range(args.repeat):
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", name, str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode:
+                raise SystemExit(f"step {name} failed:\n{proc.stderr}")
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        res = min(runs, key=lambda r: r["seconds"])  # least disturbed by other load
+        res["all_seconds"] = [round(r["seconds"], 1) for r in runs]
+        res["peak_gb"] = max(r["peak_gb"] for r in runs)
+        results.append(res)
+        print(f"  {name:<18} {res['all_seconds']} s   peak {res['peak_gb']:5.2f} GB", flush=True)
+    floor = next((r["seconds"] for r in results if r["step"] == "floor"), None)
+    print(f"\n{'step':<18} {'seconds':>8} {'× floor':>8} {'peak RSS':>9}")
+    for r in results:
+        ratio = f"{r['seconds'] / floor:.2f}" if floor else "–"
+        print(f"{r['step']:<18} {r['seconds']:8.1f} {ratio:>8} {r['peak_gb']:7.2f} GB")
+
+
+if __name__ == "__main__":
+    main()

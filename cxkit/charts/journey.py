@@ -1,0 +1,465 @@
+"""Journey charts: each takes a result frame of :mod:`cxkit.journey` and returns an Altair chart.
+
+=========================  ==========================================================
+:func:`sankey`             :func:`~cxkit.journey.step_flows` → journeys across steps
+:func:`transition_heatmap` :func:`~cxkit.journey.transitions` → who goes where next
+:func:`funnel_chart`       :func:`~cxkit.journey.funnel` → customers per step
+:func:`emotion_curve`      :func:`~cxkit.journey.stage_scores` → score per stage, CI, n
+:func:`pain_point_chart`   :func:`~cxkit.journey.pain_points` → effects with their CIs
+=========================  ==========================================================
+
+Everything is drawn with plain Vega-Lite marks (no Graphviz, no network); labels from the
+data are text marks, never markup. Nothing is silently left out: the Sankey shows drop-offs,
+``(other)`` and ``(continues)``; the heatmap says how many touchpoints it shows; low-base
+points are greyed, not dropped.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import polars as pl
+
+from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
+from cxkit.journey import CONTINUES, END, OTHER, START
+
+__all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
+
+_TERMINAL = (END, CONTINUES)
+
+
+def _need(frame: pl.DataFrame, columns: list[str], fn: str, source: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{fn}() needs the frame from {source}; columns missing: {missing}")
+
+
+def _plain(frame: pl.DataFrame) -> pl.DataFrame:
+    """Duration columns become ``<name>_hours`` floats (Vega-Lite has no durations)."""
+    durations = [c for c, t in frame.schema.items() if isinstance(t, pl.Duration)]
+    return frame.with_columns(
+        (pl.col(c).dt.total_seconds(fractional=True) / 3600).alias(c + "_hours") for c in durations
+    ).drop(durations)
+
+
+# --------------------------------------------------------------------------------------------
+# Sankey
+# --------------------------------------------------------------------------------------------
+def _sankey_layout(flows: pl.DataFrame, gap: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Node rectangles and link bands (in customer-share units) for the flows frame."""
+    # a node's size is its outflow; (end) and (continues) only receive. At every step each
+    # customer still on the journey has exactly one flow, so inflow = outflow elsewhere.
+    value: dict[tuple[int, str], float] = {}
+    for step, src, tgt, share in flows.select("step", "source", "target", "share").iter_rows():
+        value[(step, src)] = value.get((step, src), 0.0) + share
+        if tgt in _TERMINAL:
+            value[(step + 1, tgt)] = value.get((step + 1, tgt), 0.0) + share
+    pos: dict[tuple[int, str], tuple[float, float]] = {}
+    node_rows = []
+    for col in sorted({s for s, _ in value}):
+        names = [n for s, n in value if s == col]
+        names.sort(key=lambda n: (n in _TERMINAL, n == OTHER, -value[(col, n)], n))
+        y = 0.0
+        for name in names:
+            v = value[(col, name)]
+            pos[(col, name)] = (y, y + v)
+            kind = (
+                "end"
+                if name == END
+                else "continues"
+                if name == CONTINUES
+                else ("other" if name == OTHER else "touchpoint")
+            )
+            node_rows.append(
+                {"x": col, "y": y, "y2": y + v, "label": name, "share": v, "kind": kind}
+            )
+            y += v + gap
+    # links: stack in the order of the nodes they connect
+    out_off = {k: v[0] for k, v in pos.items()}
+    in_off = {k: v[0] for k, v in pos.items()}
+    order = {k: (i, v[0]) for i, (k, v) in enumerate(pos.items())}
+    links = sorted(
+        flows.select("step", "source", "target", "share", "n_customers").iter_rows(),
+        key=lambda r: (r[0], order[(r[0], r[1])][1], order[(r[0] + 1, r[2])][1]),
+    )
+    t = np.linspace(0.0, 1.0, 24)
+    ease = t * t * (3 - 2 * t)
+    link_rows = []
+    for i, (step, src, tgt, share, n) in enumerate(links):
+        y0 = out_off[(step, src)]
+        y1 = in_off[(step + 1, tgt)]
+        out_off[(step, src)] += share
+        in_off[(step + 1, tgt)] += share
+        kind = "drop-off" if tgt == END else "continues" if tgt == CONTINUES else "flow"
+        for tt, e in zip(t, ease, strict=True):
+            top = y0 + (y1 - y0) * e
+            link_rows.append(
+                {
+                    "link": i,
+                    "x": step + 0.03 + 0.94 * tt,
+                    "y": top,
+                    "y2": top + share,
+                    "kind": kind,
+                    "source": src,
+                    "target": tgt,
+                    "n_customers": n,
+                    "share": share,
+                }
+            )
+    return pl.DataFrame(node_rows), pl.DataFrame(link_rows)
+
+
+def sankey(
+    flows: pl.DataFrame,
+    *,
+    title: str = "How customers move through the journey",
+    width: int = 720,
+    height: int = 420,
+) -> alt.LayerChart:
+    """Journeys across steps from :func:`cxkit.journey.step_flows`.
+
+    Bands are customers moving from step *s* to *s + 1*; red bands end the journey there
+    (drop-off), grey bands go on beyond the last step shown (``(continues)``), and
+    ``(other)`` gathers the less common touchpoints of a step — all drawn to scale.
+
+    >>> import datetime as dt, polars as pl, cxkit as cx
+    >>> ev = pl.DataFrame({"customer_id": list("aab"), "touchpoint": ["web", "call", "web"],
+    ...     "timestamp": [dt.datetime(2024, 1, 1, h) for h in (1, 2, 1)]})
+    >>> type(sankey(cx.journey.step_flows(ev))).__name__
+    'LayerChart'
+    """
+    _need(
+        flows,
+        ["step", "source", "target", "n_customers", "share"],
+        "sankey",
+        "cx.journey.step_flows",
+    )
+    nodes, links = _sankey_layout(flows, gap=0.02)
+    max_step = int(flows["step"].max()) if flows.height else 1
+    cont = flows.filter(pl.col("target") == CONTINUES)["share"].sum()
+    notes = [f"First {max_step} steps. Red: journey ended. (other): less common touchpoints."]
+    if cont > 0:
+        notes.append(f"(continues): {cont:.0%} of customers have more than {max_step} steps.")
+    y_scale = alt.Scale(
+        reverse=True, domain=[0, float(nodes["y2"].max()) if nodes.height else 1], nice=False
+    )
+    x_scale = alt.Scale(domain=[0.9, max_step + 1.6], nice=False)
+    axis_none = None
+    band = (
+        alt.Chart(links)
+        .mark_area(interpolate="monotone", opacity=0.45)
+        .encode(
+            x=alt.X("x:Q", scale=x_scale, axis=axis_none),
+            y=alt.Y("y:Q", scale=y_scale, axis=axis_none),
+            y2="y2:Q",
+            detail="link:N",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(
+                    domain=["flow", "drop-off", "continues"], range=[PALETTE[0], BAD, NEUTRAL]
+                ),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=["source:N", "target:N", "n_customers:Q", alt.Tooltip("share:Q", format=".1%")],
+        )
+    )
+    node = (
+        alt.Chart(nodes)
+        .mark_rect(color="#444444")
+        .encode(
+            x=alt.X("x:Q", scale=x_scale),
+            x2=alt.X2("xr:Q"),
+            y=alt.Y("y:Q", scale=y_scale),
+            y2="y2:Q",
+            tooltip=["label:N", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .transform_calculate(xr="datum.x + 0.03")
+    )
+    text = (
+        alt.Chart(nodes)
+        .mark_text(align="left", baseline="middle", dx=4, fontSize=11)
+        .encode(
+            x=alt.X("xr:Q", scale=x_scale),
+            y=alt.Y("ym:Q", scale=y_scale),
+            text="caption:N",
+        )
+        .transform_calculate(
+            xr="datum.x + 0.03",
+            ym="(datum.y + datum.y2) / 2",
+            caption="datum.label + ' ' + format(datum.share, '.0%')",
+        )
+        .transform_filter("datum.share >= 0.015")
+    )
+    return alt.layer(band, node, text).properties(
+        width=width, height=height, title=alt.Title(title, subtitle=notes)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# transitions
+# --------------------------------------------------------------------------------------------
+def transition_heatmap(
+    transitions: pl.DataFrame,
+    *,
+    top: int = 15,
+    value: str = "p_out",
+    title: str = "Where customers go next",
+) -> alt.Chart:
+    """Source × target heatmap of :func:`cxkit.journey.transitions` (colour: ``value``).
+
+    Shows the ``top`` touchpoints by volume, ``(start)`` first and ``(end)`` last; the
+    subtitle says how many transitions the rest account for.
+    """
+    _need(
+        transitions,
+        ["source", "target", "n", value],
+        "transition_heatmap",
+        "cx.journey.transitions",
+    )
+    vol = (
+        pl.concat([transitions.select(tp="source", n="n"), transitions.select(tp="target", n="n")])
+        .filter(~pl.col("tp").is_in([START, END]))
+        .group_by("tp")
+        .agg(pl.col("n").sum())
+        .sort(["n", "tp"], descending=[True, False])
+    )
+    keep = vol["tp"].head(top).to_list()
+    rows = [START, *keep]
+    cols = [*keep, END]
+    shown = _plain(transitions).filter(pl.col("source").is_in(rows) & pl.col("target").is_in(cols))
+    total = transitions["n"].sum() or 1
+    hidden = 1 - shown["n"].sum() / total
+    sub = f"Colour: {value}; numbers: transitions. Showing {len(keep)} of {vol.height} touchpoints"
+    sub += f" ({hidden:.1%} of transitions not shown)." if hidden > 0 else "."
+    base = alt.Chart(shown).encode(
+        x=alt.X("target:N", sort=cols, title="to", axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("source:N", sort=rows, title="from"),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(
+            f"{value}:Q",
+            scale=alt.Scale(scheme="blues"),
+            legend=alt.Legend(format=".0%" if value.startswith("p_") else ""),
+        ),
+        tooltip=["source:N", "target:N", "n:Q", alt.Tooltip(f"{value}:Q", format=".1%")],
+    )
+    text = base.mark_text(fontSize=9).encode(
+        text=alt.Text("n:Q", format=","),
+        color=alt.condition(f"datum.{value} > 0.5", alt.value("white"), alt.value("#333333")),
+    )
+    size = max(240, 22 * len(cols))
+    return (rect + text).properties(
+        width=size, height=max(200, 22 * len(rows)), title=alt.Title(title, subtitle=sub)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# funnel
+# --------------------------------------------------------------------------------------------
+_FUNNEL_COLS = {
+    "step_index",
+    "step",
+    "n_customers",
+    "share_of_customers",
+    "conversion_from_start",
+    "conversion_from_previous",
+    "n_dropped",
+    "drop_off",
+    "median_time_from_previous",
+}
+
+
+def funnel_chart(funnel: pl.DataFrame, *, title: str = "Funnel") -> alt.Chart:
+    """Customers reaching each step (bars), labelled with the conversion from step 1.
+
+    With ``by`` columns in the funnel frame, the groups are side by side.
+    """
+    _need(
+        funnel,
+        ["step_index", "step", "n_customers", "conversion_from_start"],
+        "funnel_chart",
+        "cx.journey.funnel",
+    )
+    by = [c for c in funnel.columns if c not in _FUNNEL_COLS]
+    data = _plain(funnel).with_columns(
+        pl.format("{}. {}", "step_index", "step").alias("step_label")
+    )
+    if by:
+        data = data.with_columns(
+            pl.concat_str([pl.col(b).cast(pl.String) for b in by], separator=" · ")
+            .fill_null("(missing)")
+            .alias("group")
+        )
+    order = data.sort("step_index")["step_label"].unique(maintain_order=True).to_list()
+    base = alt.Chart(data).encode(
+        y=alt.Y("step_label:N", sort=order, title=None),
+        x=alt.X("n_customers:Q", title="customers"),
+        **(
+            {"yOffset": alt.YOffset("group:N"), "color": alt.Color("group:N", title=" · ".join(by))}
+            if by
+            else {}
+        ),
+    )
+    tip = [
+        "step:N",
+        "n_customers:Q",
+        alt.Tooltip("conversion_from_start:Q", format=".1%"),
+        alt.Tooltip("conversion_from_previous:Q", format=".1%"),
+        "n_dropped:Q",
+        alt.Tooltip(
+            "median_time_from_previous_hours:Q", format=".1f", title="median hours from previous"
+        ),
+    ]
+    bars = base.mark_bar().encode(tooltip=[*([alt.Tooltip("group:N")] if by else []), *tip])
+    labels = (
+        base.mark_text(align="left", dx=3, fontSize=10)
+        .encode(text="conversion_label:N")
+        .transform_calculate(
+            conversion_label="isValid(datum.conversion_from_start) ? "
+            "format(datum.conversion_from_start, '.0%') : 'nobody at step 1'"
+        )
+    )
+    return (bars + labels).properties(
+        title=alt.Title(title, subtitle="Labels: share of step-1 customers who reached the step.")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# emotion curve, pain points
+# --------------------------------------------------------------------------------------------
+_METRIC_TITLE = {"mean": "mean score", "csat_top_box": "CSAT (top-box share)", "nps": "NPS"}
+
+
+def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion curve") -> alt.Chart:
+    """Score per touchpoint/stage in journey order, with its CI band and n (low base greyed)."""
+    _need(
+        scores,
+        ["order", "n", "estimate", "ci_low", "ci_high", "low_base"],
+        "emotion_curve",
+        "cx.journey.stage_scores",
+    )
+    key = scores.columns[1]
+    data = scores.with_columns(
+        pl.col(key).cast(pl.String).alias("label"), pl.format("n={}", "n").alias("n_label")
+    )
+    order = data.sort("order")["label"].to_list()
+    metric = data["metric"].drop_nulls().first() if "metric" in data.columns else "mean"
+    pct = metric == "csat_top_box"
+    y_title = _METRIC_TITLE.get(metric, str(metric))
+    x = alt.X("label:N", sort=order, title=key, axis=alt.Axis(labelAngle=-30))
+    y_fmt = ".0%" if pct else ".1f"
+    band = (
+        alt.Chart(data)
+        .mark_area(opacity=0.18, color=PALETTE[0])
+        .encode(
+            x=x,
+            y=alt.Y(
+                "ci_low:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=y_fmt)
+            ),
+            y2="ci_high:Q",
+        )
+    )
+    line = alt.Chart(data).mark_line(color=PALETTE[0]).encode(x=x, y="estimate:Q")
+    points = (
+        alt.Chart(data)
+        .mark_point(size=70, filled=True)
+        .encode(
+            x=x,
+            y="estimate:Q",
+            color=alt.condition("datum.low_base", alt.value(NEUTRAL), alt.value(PALETTE[0])),
+            tooltip=[
+                "label:N",
+                alt.Tooltip("estimate:Q", format=".3f"),
+                alt.Tooltip("ci_low:Q", format=".3f"),
+                alt.Tooltip("ci_high:Q", format=".3f"),
+                "n:Q",
+                "low_base:N",
+            ],
+        )
+    )
+    n_text = (
+        alt.Chart(data)
+        .mark_text(dy=-12, fontSize=9, color="#555555")
+        .encode(x=x, y="ci_high:Q", text="n_label:N")
+    )
+    sub = "Band: 95% interval. Grey points: below the minimum base (read with care)."
+    return alt.layer(band, line, points, n_text).properties(title=alt.Title(title, subtitle=sub))
+
+
+def pain_point_chart(
+    pain: pl.DataFrame, *, top: int = 15, outcome: str = "outcome", title: str = "Pain points"
+) -> alt.Chart:
+    """Difference in outcome rate (passed − not passed) per touchpoint, with its CI.
+
+    The ``top`` rows by impact; low-base rows (not tested) are grey with no interval;
+    rows significant after Benjamini–Hochberg (p_adj < 0.05) are coloured.
+    """
+    _need(
+        pain,
+        ["touchpoint", "diff", "ci_low", "ci_high", "p_adj", "low_base", "n_passed"],
+        "pain_point_chart",
+        "cx.journey.pain_points",
+    )
+    data = pain.head(top).with_columns(
+        pl.when("low_base")
+        .then(pl.lit("low base (not tested)"))
+        .when((pl.col("p_adj") < 0.05) & (pl.col("diff") > 0))
+        .then(pl.lit("higher, significant"))
+        .when((pl.col("p_adj") < 0.05) & (pl.col("diff") < 0))
+        .then(pl.lit("lower, significant"))
+        .otherwise(pl.lit("not significant"))
+        .alias("verdict")
+    )
+    order = data["touchpoint"].to_list()
+    y = alt.Y("touchpoint:N", sort=order, title=None)
+    colour = alt.Color(
+        "verdict:N",
+        title=None,
+        legend=alt.Legend(orient="bottom"),
+        scale=alt.Scale(
+            domain=[
+                "higher, significant",
+                "lower, significant",
+                "not significant",
+                "low base (not tested)",
+            ],
+            range=[BAD, GOOD, "#555555", NEUTRAL],
+        ),
+    )
+    rule0 = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#888888").encode(x="zero:Q")
+    bars = (
+        alt.Chart(data)
+        .mark_rule(strokeWidth=2)
+        .encode(
+            y=y,
+            x=alt.X(
+                "ci_low:Q",
+                axis=alt.Axis(format="+.0%"),
+                title=f"{outcome} rate: passed − not passed (95% CI)",
+            ),
+            x2="ci_high:Q",
+            color=colour,
+        )
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=60)
+        .encode(
+            y=y,
+            x="diff:Q",
+            color=colour,
+            tooltip=[
+                "touchpoint:N",
+                "n_passed:Q",
+                alt.Tooltip("diff:Q", format="+.1%"),
+                alt.Tooltip("ci_low:Q", format="+.1%"),
+                alt.Tooltip("ci_high:Q", format="+.1%"),
+                alt.Tooltip("p_adj:Q", format=".3g"),
+            ],
+        )
+    )
+    return alt.layer(rule0, bars, points).properties(
+        title=alt.Title(
+            title, subtitle="Sorted by impact (excess outcomes among those who passed)."
+        )
+    )

@@ -1,0 +1,95 @@
+"""Journey charts: built from result frames, rendered offline, labels stay text, nothing hidden."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import polars as pl
+import pytest
+import vl_convert as vlc
+
+import cxkit as cx
+from cxkit import journey as j
+from cxkit.charts.journey import _sankey_layout
+from cxkit.sample import make_customers, make_events
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+@pytest.fixture(scope="module")
+def sample():
+    ev = make_events(1_500, seed=4)
+    # one hostile touchpoint name, visited by enough customers to show everywhere
+    ev = ev.with_columns(
+        touchpoint=pl.when(pl.col("touchpoint") == "ivr")
+        .then(pl.lit(HOSTILE))
+        .otherwise("touchpoint")
+    )
+    return ev, make_customers(ev, seed=4)
+
+
+def charts(ev, cu):
+    return {
+        "sankey": cx.charts.sankey(j.step_flows(ev, max_steps=4)),
+        "heatmap": cx.charts.transition_heatmap(j.transitions(ev)),
+        "funnel": cx.charts.funnel_chart(j.funnel(ev, ["web visit", HOSTILE], by="channel")),
+        "emotion": cx.charts.emotion_curve(j.stage_scores(ev)),
+        "pain": cx.charts.pain_point_chart(j.pain_points(ev, cu, outcome="churned")),
+    }
+
+
+def test_every_chart_renders_offline_with_inert_labels(sample):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cx.CxDataWarning)
+        built = charts(*sample)
+    for name, chart in built.items():
+        assert isinstance(chart, alt.TopLevelMixin), name
+        svg = vlc.vegalite_to_svg(chart.to_json())
+        assert "<svg" in svg, name
+        assert "<img" not in svg, name  # the label is text, not markup
+        assert "&lt;img" in svg, name  # … and it is shown, escaped
+
+
+def test_sankey_layout_is_to_scale_and_shows_what_is_cut():
+    t = [dt.datetime(2024, 1, 1, h) for h in range(5)]
+    ev = pl.DataFrame(
+        {
+            "customer_id": ["a"] * 4 + ["b"],
+            "timestamp": t[:4] + t[:1],
+            "touchpoint": ["web", "call", "shop", "web", "web"],
+        }
+    )
+    flows = j.step_flows(ev, max_steps=2)
+    nodes, links = _sankey_layout(flows, gap=0.0)
+    sizes = {
+        (x, label): share for x, label, share in nodes.select("x", "label", "share").iter_rows()
+    }
+    # step 1: both customers at web; b ends there, a goes on to call and continues past step 2
+    assert sizes[(1, "web")] == 1.0
+    assert sizes[(2, "(end)")] == 0.5
+    assert sizes[(3, "(continues)")] == 0.5
+    assert set(links["kind"]) == {"drop-off", "flow", "continues"}
+    # each column adds up to all customers still on their journey
+    assert nodes.filter(pl.col("x") == 1)["share"].sum() == 1.0
+
+
+def test_heatmap_says_what_it_leaves_out(sample):
+    ev, _ = sample
+    chart = cx.charts.transition_heatmap(j.transitions(ev), top=3)
+    subtitle = " ".join(
+        chart.to_dict()["title"]["subtitle"]
+        if isinstance(chart.to_dict()["title"]["subtitle"], list)
+        else [chart.to_dict()["title"]["subtitle"]]
+    )
+    assert "Showing 3 of 11 touchpoints" in subtitle and "not shown" in subtitle
+
+
+def test_wrong_frame_is_a_clear_error(sample):
+    ev, _ = sample
+    with pytest.raises(ValueError, match="step_flows"):
+        cx.charts.sankey(j.transitions(ev))
+    with pytest.raises(ValueError, match="cx.journey.pain_points"):
+        cx.charts.pain_point_chart(j.paths(ev))
