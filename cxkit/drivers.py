@@ -45,6 +45,8 @@ MAX_SHAPLEY_DRIVERS = 15
 Method = Literal["relative_weights", "shapley", "ordinal_logit"]
 _CHUNK = 100  # bootstrap resamples per matrix product
 _CHUNK_SHAPLEY = 500  # larger batches amortise the per-subset sweep overhead
+_MAX_ROW_UNITS = 50_000  # up to this many complete rows, the bootstrap resamples rows
+_N_GROUPS = 20_000  # beyond it, random groups of rows (summed in polars) are resampled
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,28 +186,80 @@ def _weighted_cov(z: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (zc * w[:, None]).T @ zc / sw
 
 
-def _boot_covs(
-    z: np.ndarray, w: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: int = _CHUNK
-):
-    """Yield batches of bootstrap covariance matrices (rows resampled with replacement)."""
-    n, q = z.shape
+def _cov_from_sums(sw: np.ndarray, s: np.ndarray, ss: np.ndarray, q: int) -> np.ndarray:
+    """Covariance matrices from weighted sums (batched): Σw, Σw·z (q), Σw·z_j·z_k (upper)."""
+    iu = np.triu_indices(q)
+    mu = s / sw[..., None]
+    upper = ss / sw[..., None] - mu[..., iu[0]] * mu[..., iu[1]]
+    cov = np.empty((*sw.shape, q, q))
+    cov[..., iu[0], iu[1]] = upper
+    cov[..., iu[1], iu[0]] = upper
+    return cov
+
+
+def _row_units(z: np.ndarray, w: np.ndarray):
+    """Per-row weighted sums of the (centred) data: each row is a resampling unit."""
+    q = z.shape[1]
     zc = z - (w @ z) / w.sum()
     iu = np.triu_indices(q)
-    prods = zc[:, iu[0]] * zc[:, iu[1]]  # n × q(q+1)/2
+    return w, zc * w[:, None], zc[:, iu[0]] * zc[:, iu[1]] * w[:, None]
+
+
+def _boot_covs(
+    sw: np.ndarray,
+    s: np.ndarray,
+    ss: np.ndarray,
+    n_boot: int,
+    rng: np.random.Generator,
+    chunk: int = _CHUNK,
+):
+    """Yield batches of bootstrap covariance matrices, resampling units with replacement.
+
+    Units are rows (small data) or random groups of rows (large data); either way the
+    resampled sums are ``counts @ unit_sums`` — one matrix product per chunk.
+    """
+    units, q = s.shape
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        idx = rng.integers(0, n, size=(b, n))
-        counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
-        cw = counts.reshape(b, n) * w[None, :]
-        sw = cw.sum(axis=1)
-        mu = (cw @ zc) / sw[:, None]
-        upper = (cw @ prods) / sw[:, None] - mu[:, iu[0]] * mu[:, iu[1]]
-        cov = np.empty((b, q, q))
-        cov[:, iu[0], iu[1]] = upper
-        cov[:, iu[1], iu[0]] = upper
+        idx = rng.integers(0, units, size=(b, units))
+        counts = np.bincount(
+            (idx + units * np.arange(b)[:, None]).ravel(), minlength=b * units
+        ).reshape(b, units)
         done += b
-        yield cov
+        yield _cov_from_sums(counts @ sw, counts @ s, counts @ ss, q)
+
+
+def _group_units(
+    complete: pl.LazyFrame, cols: list[str], n_units: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted sums per random group of rows, computed by polars (lazy, streaming).
+
+    Adds the Tonidandel–LeBreton random variable (Box–Muller from row hashes) before the
+    outcome, so the columns are ``drivers…, random, outcome``. Returns the unit sums and the
+    centring means.
+    """
+    r = pl.int_range(pl.len(), dtype=pl.UInt64)
+    scale = float(2**53)
+    u1 = ((r.hash(seed) // 2048).cast(pl.Float64) + 0.5) / scale
+    u2 = ((r.hash(seed + 1) // 2048).cast(pl.Float64) + 0.5) / scale
+    rand = ((-2.0 * u1.log()).sqrt() * (2 * np.pi * u2).cos()).alias("_rand")
+    names = [*cols[:-1], "_rand", cols[-1]]
+    frame = complete.with_columns(rand, (r.hash(seed + 2) % n_units).alias("_unit"))
+    w = pl.col("_w")
+    means = frame.select([((w * pl.col(c)).sum() / w.sum()).alias(c) for c in names]).collect()
+    mu = means.row(0)
+    zc = [(pl.col(c) - m) for c, m in zip(names, mu, strict=True)]
+    q = len(names)
+    iu = np.triu_indices(q)
+    aggs = [w.sum().alias("_sw")]
+    aggs += [(w * zc[j]).sum().alias(f"_s{j}") for j in range(q)]
+    aggs += [(w * zc[j] * zc[k]).sum().alias(f"_p{j}_{k}") for j, k in zip(*iu, strict=True)]
+    agg = frame.group_by("_unit").agg(aggs).sort("_unit").collect()
+    sw = agg["_sw"].to_numpy().astype(float)
+    s = agg.select([f"_s{j}" for j in range(q)]).to_numpy().astype(float)
+    ss = agg.select([f"_p{j}_{k}" for j, k in zip(*iu, strict=True)]).to_numpy().astype(float)
+    return sw, s, ss, np.asarray(mu)
 
 
 # --------------------------------------------------------------------------------------------
@@ -479,20 +533,26 @@ def drivers(
             ).alias(d)
             for d in drv
         ]
-    perf_row, data, n_total = pl.collect_all(
+    if weight is None:
+        prepared = prepared.with_columns(pl.lit(1.0).alias("_w"))
+    complete = prepared.drop_nulls()
+    perf_row, counts, total = pl.collect_all(
         [
             prepared.select(perf_aggs),
-            prepared.drop_nulls(),
+            complete.select(pl.len().alias("n"), (pl.col("_w") < 0).sum().alias("neg")),
             prepared.select(pl.len()),
         ]
     )
-    n_total = int(n_total.item())
-    z = data.select(cols).to_numpy().astype(float)
-    w = data["_w"].to_numpy().astype(float) if weight else np.ones(z.shape[0])
-    n = z.shape[0]
-    if weight is not None and np.any(w < 0):
-        raise CxDataError("Weights must not be negative.", column=weight, rule="weights >= 0")
+    n_total = int(total.item())
+    n = int(counts["n"].item())
     p = len(drv)
+    if counts["neg"].item():
+        raise CxDataError(
+            "Weights must not be negative.",
+            column=weight,
+            rule="weights >= 0",
+            n_rows=int(counts["neg"].item()),
+        )
     if n < p + 3:
         raise CxDataError(
             f"Only {n} complete rows for {p} drivers after listwise deletion "
@@ -500,9 +560,20 @@ def drivers(
             rule=f"at least p + 3 = {p + 3} complete rows",
             hint="use fewer drivers, check na_codes, or see cx.satisfaction.missing_report()",
         )
-    cov = _weighted_cov(z, w)
-    sd = np.sqrt(np.diag(cov))
-    const = [c for c, s in zip(cols, sd, strict=True) if s <= 1e-12]
+    rng = np.random.default_rng(seed)
+    grouped = n > _MAX_ROW_UNITS and method != "ordinal_logit"
+    if grouped:
+        # large data: aggregate in polars into random groups of rows (the resampling units)
+        unit_sw, unit_s, unit_ss, _ = _group_units(complete, cols, _N_GROUPS, seed)
+        cov_a = _cov_from_sums(unit_sw.sum(), unit_s.sum(axis=0), unit_ss.sum(axis=0), p + 2)
+        cov = cov_a[np.ix_([*range(p), p + 1], [*range(p), p + 1])]
+    else:
+        data = complete.select(*cols, "_w").collect()
+        z = data.select(cols).to_numpy().astype(float)
+        w = data["_w"].to_numpy().astype(float)
+        cov = _weighted_cov(z, w)
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    const = [c for c, v in zip(cols, sd, strict=True) if v <= 1e-12]
     if const:
         raise CxDataError(
             f"No variation in {const} among the {n} complete rows; importance is undefined.",
@@ -517,8 +588,8 @@ def drivers(
             rule="non-singular driver correlation matrix",
             hint="drop duplicated or derived rating columns",
         )
-    rng = np.random.default_rng(seed)
-    rand = rng.standard_normal(n)
+    if not grouped:
+        rand = rng.standard_normal(n)
     # coefficients of the full standardized regression → sign
     beta = np.linalg.solve(corr[:p, :p], corr[:p, p])
 
@@ -535,8 +606,14 @@ def drivers(
             diff = draws_a[:, :p] - draws_a[:, [p]]
             signif = np.percentile(diff, lo_q, axis=0) > 0
     else:
-        # augmented matrix: drivers, random variable, outcome
-        za = np.column_stack([z[:, :p], rand, z[:, p]])
+        # augmented data: drivers, random variable, outcome
+        if grouped:
+            units = (unit_sw, unit_s, unit_ss)
+            cov_full = cov_a
+        else:
+            za = np.column_stack([z[:, :p], rand, z[:, p]])
+            units = _row_units(za, w)
+            cov_full = _weighted_cov(za, w)
 
         def stat(corr_a: np.ndarray):
             """importance (p) and importance minus random (p) from augmented correlations."""
@@ -551,13 +628,13 @@ def drivers(
                 aug = lmg(r2s, p + 1)
             return imp, aug[..., :p] - aug[..., [p]]
 
-        est, _ = stat(_cov_to_corr(_weighted_cov(za, w))[None])
+        est, _ = stat(_cov_to_corr(cov_full)[None])
         est = est[0]
         r2 = float(corr[:p, p] @ beta)
         if n_boot:
             imps, diffs = [], []
             chunk = _CHUNK_SHAPLEY if method == "shapley" else _CHUNK
-            for cov_b in _boot_covs(za, w, n_boot, rng, chunk):
+            for cov_b in _boot_covs(*units, n_boot, rng, chunk):
                 imp_b, diff_b = stat(_cov_to_corr(cov_b))
                 imps.append(imp_b)
                 diffs.append(diff_b)

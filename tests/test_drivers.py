@@ -236,3 +236,30 @@ def test_bootstrap_interval_coverage():
     cover = hits / reps
     # the two clearly non-zero weights: coverage near nominal (binomial SE ≈ 1.8 pts)
     assert np.all((cover[:2] > 0.88) & (cover[:2] < 0.995)), cover
+
+
+def test_large_data_path_resamples_random_groups(monkeypatch):
+    """Above _MAX_ROW_UNITS rows, sums per random group come from polars; same estimates."""
+    import cxkit.drivers as drv_mod
+
+    rng = np.random.default_rng(6)
+    n = 6000
+    x = rng.normal(size=(n, 3)) + 0.4 * rng.normal(size=(n, 1))
+    x[:, 2] = rng.normal(size=n)  # unrelated to everything
+    y = x @ np.array([0.8, 0.4, 0.0]) + rng.normal(size=n)
+    w = rng.gamma(3.0, 1.0, size=n)
+    df = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "noise": x[:, 2], "y": y, "w": w})
+    rows = drivers(df, "y", ["a", "b", "noise"], weight="w", n_boot=400)
+    monkeypatch.setattr(drv_mod, "_MAX_ROW_UNITS", 1000)
+    monkeypatch.setattr(drv_mod, "_N_GROUPS", 1500)
+    grouped = drv_mod.drivers(df.lazy(), "y", ["a", "b", "noise"], weight="w", n_boot=400)
+    # point estimates: identical (same weighted moments, summed per group then in total)
+    assert grouped["importance"].to_list() == pytest.approx(rows["importance"].to_list(), abs=1e-12)
+    assert grouped["r2"][0] == pytest.approx(rows["r2"][0], abs=1e-12)
+    # intervals: the same sampling distribution, up to Monte-Carlo noise
+    width_r = (rows["ci_high"] - rows["ci_low"]).to_numpy()
+    width_g = (grouped["ci_high"] - grouped["ci_low"]).to_numpy()
+    np.testing.assert_allclose(width_g[:2], width_r[:2], rtol=0.25)
+    # Tonidandel–LeBreton: the pure-noise driver is not significant, the real ones are
+    sig = dict(zip(grouped["driver"], grouped["significant"], strict=True))
+    assert sig == {"a": True, "b": True, "noise": False}
