@@ -12,9 +12,12 @@ random-variable significance test:
   (statsmodels ``OrderedModel``), after Tonidandel & LeBreton (2010): the weights sum to the
   McKelvey–Zavoina pseudo-R².
 
-Everything is computed from (co)variance matrices: the bootstrap draws multinomial row counts
-and forms all resampled moment matrices with one matrix product per chunk, so 1,000
-resamples of 26k rows × 14 drivers take seconds.
+Everything is computed from (co)variance matrices: the bootstrap draws multinomial counts
+of resampling units and forms all resampled moment matrices with one matrix product per
+chunk, so 1,000 resamples of 26k rows × 14 drivers take seconds. Up to 50,000 complete rows
+the units are the rows; beyond that, polars sums the weighted moments per random group of
+rows (20,000 groups, lazily, without materialising the rows in numpy) and the groups are
+resampled — the same point estimates, and a valid bootstrap because the groups are iid.
 
 References: Johnson, J. W. (2000), *Multivariate Behavioral Research* 35(1); Lindeman, Merenda
 & Gold (1980); Tonidandel, LeBreton & Johnson (2009), *Psychological Methods* 14(4);
