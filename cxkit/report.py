@@ -478,6 +478,8 @@ def run_report(
             except Exception:
                 nb = nbformat.v4.new_notebook()
     nb = remove_error_markers(nb)  # papermill's red banner cells; the page has its own
+    if "papermill" in nb.metadata:  # where the executed notebook really lives
+        nb.metadata["papermill"]["output_path"] = str(nb_out)
     duration = time.perf_counter() - t0
     finished = _dt.datetime.now(_dt.UTC)
 

@@ -713,15 +713,23 @@ def test_demo_runs_every_configured_report_on_fresh_sample_data(batch):
     names = _report_batch.configured_names()
     assert "demo" in names
     index = (out / "index.html").read_text()
+    ids = set(pl.read_parquet(data / "events.parquet")["customer_id"])
+    survey = pl.read_parquet(data / "survey.parquet")
+    ids |= set(survey["response_id"]) | set(survey["customer_id"])
+    ids |= {u for u in pl.read_parquet(data / "experiment.parquet")["unit_id"] if u.startswith("0")}
     for name in names:
         res = _load(out, name)
         assert res["status"] == "ok", res["error"]
         assert res["results"], f"{name} recorded no headline numbers"
         assert res["inputs"] and all(len(i["sha256"]) == 64 for i in res["inputs"])
         page = (out / name / f"{name}.html").read_text()
-        assert_inert(page)
+        text = "\n".join(assert_inert(page).text)
         assert "<svg" in page
         assert f'href="{name}/{name}.html"' in index
+        # reports never print raw ids (customer, response, zero-padded unit ids of the data);
+        # not after a digit, "." or "," (p = 0.00198 is not unit 00198)
+        shown = set(re.findall(r"(?<![\w.,])(?:[CR]\d{6,8}|0\d{4})\b", text)) & ids
+        assert not shown, f"{name} shows raw ids: {sorted(shown)[:5]}"
     # the demo's numbers, against a direct computation on the parquet file
     events = pl.read_parquet(data / "events.parquet")
     res = _load(out, "demo")["results"]
