@@ -34,6 +34,8 @@ def format_value(value: Any) -> str:
 
     >>> format_value(4580), format_value(0.81234), format_value(-12.5), format_value(None)
     ('4,580', '0.8123', '-12.5', '–')
+    >>> format_value([0.43295664, 0.44502567]), format_value(["Inflight wifi"])
+    ('0.433, 0.445', 'Inflight wifi')
     """
     if value is None:
         return "–"
@@ -43,8 +45,20 @@ def format_value(value: Any) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list) and all(not isinstance(v, list | dict) for v in value):
+        text = ", ".join(format_value(v) for v in value)
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _headline(value: Any) -> bool:
+    """Whether a recorded value is a key number for the index (scalars and flat lists)."""
+    if isinstance(value, dict):
+        return False
+    if isinstance(value, list):
+        return len(value) <= 6 and all(not isinstance(v, list | dict) for v in value)
+    return True
 
 
 def _page(title: str, header: str, body: str, footer: str) -> str:
@@ -272,9 +286,10 @@ def render_index_html(entries: list[dict[str, Any]]) -> str:
         status = str(d.get("status", "failed"))
         run = d.get("run", {})
         labels = d.get("labels", {})
+        shown = [(k, v) for k, v in (d.get("results") or {}).items() if _headline(v)][:8]
         nums = "".join(
             f"<li>{_e(str(labels.get(k) or k))}: <strong>{_e(format_value(v))}</strong></li>"
-            for k, v in list((d.get("results") or {}).items())[:8]
+            for k, v in shown
         )
         err = d.get("error") or {}
         if err:

@@ -486,7 +486,13 @@ def test_index_links_every_report_with_status_and_numbers(tmp_path):
     a = _results(
         name="a",
         title=f"A {EVIL}",
-        results={"csat": 0.8123, "n": 4580, EVIL: EVIL},
+        results={
+            "csat": 0.8123,
+            "n": 4580,
+            EVIL: EVIL,
+            "csat_ci": [0.79114, 0.83251],
+            "checks": [{"check": "srm", "alarm": False}],  # structured: results.json only
+        },
         labels={"csat": EVIL},
     )
     b = _results(
@@ -509,6 +515,7 @@ def test_index_links_every_report_with_status_and_numbers(tmp_path):
     text = "".join(c.text)
     assert "2 report(s), 1 failed." in text
     assert f"{EVIL}: 0.8123" in text and "n: 4,580" in text and f"{EVIL}: {EVIL}" in text
+    assert "csat_ci: 0.7911, 0.8325" in text and "checks" not in text
     assert f"ValueError: {EVIL}" in text
     assert [s for s in re.findall(r"cx-status-(\w+)", page) if s in {"ok", "failed"}][-2:] == [
         "ok",
