@@ -3,13 +3,15 @@
 ============================  ==============================================================
 ``make_events``               touchpoint log (planted pain point: ``events.PAIN_POINT``)
 ``make_customers``            one row per customer: segment, churned, converted, nps, revenue
-``make_survey``               survey with planted driver weights (``survey`` module)
-``make_experiment``           service change randomised by agent (``experiment`` module)
+``make_survey``               survey with planted driver weights (``survey.DRIVER_WEIGHTS``)
+``make_experiment``           service change randomised by agent (``experiment.PLANTED``)
 ``write_sample_data``         write all of them as Parquet plus a data dictionary
 ============================  ==============================================================
 """
 
 from cxkit.sample.events import PAIN_POINT, make_customers, make_events
+from cxkit.sample.experiment import make_experiment
+from cxkit.sample.survey import make_survey
 from cxkit.sample.writer import SIZES, write_events, write_sample_data
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "SIZES",
     "make_customers",
     "make_events",
+    "make_experiment",
+    "make_survey",
     "write_events",
     "write_sample_data",
 ]
