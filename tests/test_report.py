@@ -588,12 +588,14 @@ def runs(tmp_path_factory):
     cfg = _write_config(
         tmp,
         f'[[report]]\nname = "failing"\nnotebook = "{(NB_DIR / "failing.ipynb").as_posix()}"\n'
-        'title = "Failing on purpose"\n',
+        'title = "Failing on purpose"\n'
+        f'[[report]]\nname = "after_failure"\nnotebook = "{(NB_DIR / "slow.ipynb").as_posix()}"\n'
+        "[report.parameters]\nseconds = 0\n",
     )
     (out / "failing").mkdir(parents=True)
     (out / "failing" / "results.json").write_text("previous")
     rc_config = cli_report.main(
-        ["report", "run", "--config", str(cfg), "--out", str(out), "--timeout", "120"]
+        ["report", "run", "--config", str(cfg), "--out", str(out), "--timeout", "120", "-j", "1"]
     )
     helpdesk = DATASETS / "helpdesk.csv"
     rc_params = cli_report.main(
@@ -623,6 +625,9 @@ def _load(out: Path, name: str) -> dict:
 def test_failing_notebook_is_marked_failed_with_its_error(runs):
     out, rc_config, _ = runs
     assert rc_config == 1  # a failing report makes the run exit non-zero
+    after = _load(out, "after_failure")  # ... and the reports after it still ran
+    assert after["status"] == "ok" and after["results"] == {"started": True, "finished": True}
+    assert after["parameters"] == {"seconds": 0.0}  # TOML int widened to the float annotation
     res = _load(out, "failing")  # the old content was replaced by a complete new file
     assert res["status"] == "failed"
     assert res["error"] == {
@@ -696,6 +701,7 @@ def test_hostile_label_stays_text_in_a_real_report(runs):
     ci = assert_inert(index)
     assert EVIL in "".join(ci.text)
     assert [a["href"] for t, a in ci.elements if t == "a"] == [
+        "after_failure/after_failure.html",
         "failing/failing.html",
         "params_and_escaping/params_and_escaping.html",
     ]
