@@ -284,7 +284,19 @@ def check_value(value: Any, kind: str, name: str, *, item_of: bool = False) -> A
 def typed_parameters(
     params: dict[str, Parameter], values: dict[str, Any], *, raw: bool, source: str
 ) -> dict[str, Any]:
-    """Validate ``values`` against the notebook's parameters (coercing strings when ``raw``)."""
+    """Validate ``values`` against the notebook's parameters (coercing strings when ``raw``).
+
+    Returns
+    -------
+    dict
+        The values typed as the parameter cell declares; unknown names or mistyped values
+        raise :class:`ReportConfigError` listing the notebook's parameters.
+
+    Examples
+    --------
+    >>> typed_parameters({"n": Parameter("n", "int")}, {"n": "5"}, raw=True, source="nb")
+    {'n': 5}
+    """
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key not in params:

@@ -245,6 +245,17 @@ def select_reports(
 
     ``targets`` are report names (a matrix entry's base name selects all its variants) or
     notebook paths (run with their own defaults plus the overrides). No targets: all specs.
+
+    Returns
+    -------
+    list of ReportSpec
+        In the order of ``targets`` (duplicates removed), with the overrides typed and applied.
+
+    Examples
+    --------
+    >>> spec = ReportSpec("csat", Path("nb.ipynb"), "CSAT", {"min_base": 30}, base_name="csat")
+    >>> [s.name for s in select_reports([spec], ["csat"])]
+    ['csat']
     """
     chosen: list[ReportSpec] = []
     if not targets:
@@ -414,6 +425,25 @@ def run_report(
 
     Never raises for a failing notebook: the outcome's ``status`` is ``"failed"`` and the HTML
     shows the failing cell and the error.
+
+    Parameters
+    ----------
+    spec : ReportSpec
+        The notebook, its title and its typed parameters.
+    out_dir : path
+        The reports folder; this report writes into ``out_dir / spec.slug``.
+    timeout : float
+        Seconds one cell may run; a cell over it stops the run and fails the report.
+    kernel_name : str
+        The Jupyter kernel, named explicitly (``python3``: the environment's own Python).
+    progress_bar : bool, optional
+        papermill's per-cell progress bar; default: only when stderr is a terminal.
+
+    Returns
+    -------
+    ReportOutcome
+        ``status`` (``"ok"``/``"failed"``), the paths written, the duration and ``results``
+        (the content of ``results.json``).
     """
     import nbformat
     import papermill
@@ -527,7 +557,19 @@ def run_report(
 
 
 def write_index(out_dir: str | Path) -> Path:
-    """Write ``<out_dir>/index.html`` from every ``<out_dir>/*/results.json``; return its path."""
+    """Write ``<out_dir>/index.html`` from every ``<out_dir>/*/results.json``.
+
+    Returns
+    -------
+    pathlib.Path
+        The index file (reports sorted by name; folders without a cxkit ``results.json`` skipped).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> write_index(tempfile.mkdtemp()).name
+    'index.html'
+    """
     from cxkit._report_page import render_index_html
 
     out = Path(out_dir)
