@@ -147,9 +147,17 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     _common(demo)
     demo.add_argument(
-        "--data", default=None, help="sample-data folder (default: data/sample beside the config)"
+        "--data",
+        default=None,
+        help="where the sample data is looked for and written when missing (default: "
+        "data/sample beside the config; the reports read what their parameters in the config say)",
     )
-    demo.add_argument("--size", default="small", help="sample size when writing it (default small)")
+    demo.add_argument(
+        "--size",
+        choices=["small", "medium", "large"],
+        default="small",
+        help="sample size when writing it (default small: ≈15k events)",
+    )
     demo.set_defaults(func=_cmd_demo)
 
 
