@@ -36,8 +36,9 @@ def _run(specs, args: argparse.Namespace) -> int:
     start = time.perf_counter()
     outcomes = run_reports(specs, args.out, timeout=args.timeout, jobs=args.jobs, log=sys.stderr)
     failed = [o for o in outcomes if not o.ok]
+    skipped = len(specs) - len(outcomes)
     print(
-        f"{len(outcomes) - len(failed)} ok, {len(failed)} failed in "
+        f"{len(outcomes) - len(failed)} ok, {len(failed)} failed, {skipped} skipped in "
         f"{time.perf_counter() - start:.1f} s; index: {Path(args.out) / 'index.html'}",
         file=sys.stderr,
     )

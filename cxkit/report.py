@@ -77,7 +77,7 @@ KERNEL_NAME = "python3"
 #: Seconds one notebook cell may run before the report is marked failed.
 DEFAULT_TIMEOUT = 600.0
 RESULTS_SCHEMA = "cxkit.report/1"
-_CONFIG_KEYS = {"name", "notebook", "title", "parameters", "matrix"}
+_CONFIG_KEYS = {"name", "notebook", "title", "parameters", "matrix", "requires"}
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9._=+-]+")
 
 
@@ -90,6 +90,13 @@ class ReportSpec:
     title: str
     parameters: dict[str, Any] = field(default_factory=dict)
     base_name: str | None = None
+    #: Files the report needs (e.g. a public dataset outside the repository); when one is
+    #: missing the report is skipped with a message instead of failing.
+    requires: tuple[Path, ...] = ()
+
+    def missing_requirements(self) -> list[Path]:
+        """The required files that do not exist."""
+        return [p for p in self.requires if not p.exists()]
 
     @property
     def slug(self) -> str:
@@ -145,6 +152,12 @@ def _spec_from_entry(entry: dict[str, Any], base: Path, where: str) -> list[Repo
     if not notebook.is_file():
         raise ReportConfigError(f"{where} ({name}): notebook {entry['notebook']!r} not found")
     title = str(entry.get("title") or name)
+    requires_raw = entry.get("requires", [])
+    if not isinstance(requires_raw, list) or not all(isinstance(r, str) for r in requires_raw):
+        raise ReportConfigError(
+            f'{where} ({name}): requires must be a list of paths, e.g. ["../data/x.csv"]'
+        )
+    requires = tuple((base / r).resolve() for r in requires_raw)
     params_decl = notebook_parameters(notebook)
     raw_params = entry.get("parameters", {})
     matrix = entry.get("matrix", {})
@@ -153,7 +166,7 @@ def _spec_from_entry(entry: dict[str, Any], base: Path, where: str) -> list[Repo
     source = f"notebook {entry['notebook']!r} (report {name!r})"
     params = typed_parameters(params_decl, raw_params, raw=False, source=source)
     if not matrix:
-        return [ReportSpec(name, notebook, title, params, base_name=name)]
+        return [ReportSpec(name, notebook, title, params, base_name=name, requires=requires)]
     for key, values in matrix.items():
         if not isinstance(values, list) or not values:
             raise ReportConfigError(
@@ -174,6 +187,7 @@ def _spec_from_entry(entry: dict[str, Any], base: Path, where: str) -> list[Repo
                 f"{title} ({label})",
                 {**params, **extra},
                 base_name=name,
+                requires=requires,
             )
         )
     return specs
@@ -627,9 +641,14 @@ def run_reports(
     Returns
     -------
     list of ReportOutcome
-        In the order of ``specs``.
+        In the order of ``specs``; reports whose ``requires`` files are missing are skipped.
     """
     specs = list(specs)
+    for spec in [s for s in specs if s.missing_requirements()]:
+        if log is not None:
+            need = ", ".join(str(p) for p in spec.missing_requirements())
+            print(f"skipped {spec.name}: it needs {need}, which is not there", file=log, flush=True)
+        specs.remove(spec)
     total = len(specs)
     if jobs <= 1 or total <= 1:
         outcomes = []
