@@ -43,7 +43,15 @@ __all__ = [
 from cxkit import io, sample  # noqa: E402
 from cxkit.io import read_customers, read_events, read_experiment, read_survey, validate  # noqa: E402
 
-__all__ += ["io", "sample", "read_customers", "read_events", "read_experiment", "read_survey", "validate"]
+__all__ += [
+    "io",
+    "sample",
+    "read_customers",
+    "read_events",
+    "read_experiment",
+    "read_survey",
+    "validate",
+]
 # --- journey ---
 from cxkit import journey  # noqa: E402
 

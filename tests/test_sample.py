@@ -47,7 +47,8 @@ def test_planted_pain_point_has_the_largest_churn_gap():
         .group_by("touchpoint")
         .agg(rate_in=pl.col("churned").mean(), n_in=pl.len())
         .with_columns(
-            rate_out=(cu["churned"].sum() - pl.col("rate_in") * pl.col("n_in")) / (cu.height - pl.col("n_in"))
+            rate_out=(cu["churned"].sum() - pl.col("rate_in") * pl.col("n_in"))
+            / (cu.height - pl.col("n_in"))
         )
         .with_columns(gap=pl.col("rate_in") - pl.col("rate_out"))
         .sort("gap", descending=True)
@@ -59,20 +60,35 @@ def test_planted_pain_point_has_the_largest_churn_gap():
 
 
 def test_chunked_writer_matches_and_has_unique_ids(tmp_path):
-    n_ev, n_cu = write_events(tmp_path / "e.parquet", tmp_path / "c.parquet", n_events=9_000, chunk_customers=1_000, progress=False)
+    n_ev, n_cu = write_events(
+        tmp_path / "e.parquet",
+        tmp_path / "c.parquet",
+        n_events=9_000,
+        chunk_customers=1_000,
+        progress=False,
+    )
     ev = pl.read_parquet(tmp_path / "e.parquet")
     cu = pl.read_parquet(tmp_path / "c.parquet")
     assert ev.height == n_ev and cu.height == n_cu
     assert cu["customer_id"].n_unique() == n_cu == ev["customer_id"].n_unique()
     assert 7_000 < n_ev < 11_000
-    assert sorted(tmp_path.iterdir()) == [tmp_path / "c.parquet", tmp_path / "e.parquet"]  # no temp files left
+    assert sorted(tmp_path.iterdir()) == [
+        tmp_path / "c.parquet",
+        tmp_path / "e.parquet",
+    ]  # no temp files left
 
 
 def test_cli_sample_data_and_validate(tmp_path, capsys):
     out = tmp_path / "sample"
     assert main(["sample-data", "--out", str(out), "--size", "small"]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["customers.parquet", "data_dictionary.md", "events.parquet", "experiment.parquet", "survey.parquet"]
+    assert names == [
+        "customers.parquet",
+        "data_dictionary.md",
+        "events.parquet",
+        "experiment.parquet",
+        "survey.parquet",
+    ]
     assert "Planted truth" in (out / "data_dictionary.md").read_text()
     capsys.readouterr()
     assert main(["validate", str(out / "events.parquet"), "--kind", "events"]) == 0

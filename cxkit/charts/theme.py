@@ -26,7 +26,12 @@ def theme() -> alt.theme.ThemeConfig:
         "config": {
             "font": FONT,
             "view": {"continuousWidth": 520, "continuousHeight": 300, "stroke": None},
-            "title": {"fontSize": 15, "anchor": "start", "fontWeight": 600, "subtitleColor": "#555"},
+            "title": {
+                "fontSize": 15,
+                "anchor": "start",
+                "fontWeight": 600,
+                "subtitleColor": "#555",
+            },
             "axis": {
                 "labelFontSize": 11,
                 "titleFontSize": 12,
