@@ -7,11 +7,13 @@ Each step runs in its own Python process, so its time and peak memory (max RSS) 
 
 * ``floor``               bare polars: scan Parquet, sort by customer + time, shift, group_by
                           the edges and count — the least any transition count must do;
-* ``read+transitions``    ``cx.journey.transitions(cx.read_events(path))``: validation, the
-                          stable sort, ``(start)``/``(end)``, n, n_customers, p_out/p_in and
-                          the median and p95 gap per edge;
-* ``paths``               ``cx.journey.paths(cx.read_events(path))``;
-* ``funnel``              ``cx.journey.funnel(cx.read_events(path), [web visit, order, delivery])``.
+* ``transitions``         ``cx.journey.transitions`` on the Parquet scan: the stable sort,
+                          ``(start)``/``(end)``, n, n_customers, p_out/p_in and the median and
+                          p95 gap per edge;
+* ``paths``, ``funnel``   ``cx.journey.paths`` and ``cx.journey.funnel([web visit, order,
+                          delivery])`` on the scan;
+* ``read_events``         ``cx.read_events(path)`` alone: its validation pass;
+* ``read+transitions``    ``cx.journey.transitions(cx.read_events(path))``, the issue's target.
 
 It prints each step's seconds (the fastest of ``--repeat`` runs, default 3, as other load on
 the machine only ever slows a run down), its ratio to the floor and its peak RSS. Target (issue 3):
@@ -67,12 +69,16 @@ def _step(name: str, path: str) -> dict:
             .len()
             .collect()
         )
+    elif name == "read_events":  # validation pass only (the frame stays lazy)
+        out = cx.read_events(path).head(0).collect()
     elif name == "read+transitions":
         out = cx.journey.transitions(cx.read_events(path))
+    elif name == "transitions":  # the journey code alone, on the Parquet scan
+        out = cx.journey.transitions(pl.scan_parquet(path))
     elif name == "paths":
-        out = cx.journey.paths(cx.read_events(path))
+        out = cx.journey.paths(pl.scan_parquet(path))
     elif name == "funnel":
-        out = cx.journey.funnel(cx.read_events(path), FUNNEL)
+        out = cx.journey.funnel(pl.scan_parquet(path), FUNNEL)
     else:
         raise SystemExit(f"unknown step {name!r}")
     seconds = time.perf_counter() - t0
@@ -83,7 +89,9 @@ def _step(name: str, path: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=10_000_000)
-    ap.add_argument("--steps", default="floor,read+transitions,paths,funnel")
+    ap.add_argument(
+        "--steps", default="floor,transitions,paths,funnel,read_events,read+transitions"
+    )
     ap.add_argument("--repeat", type=int, default=3, help="runs per step; the fastest counts")
     ap.add_argument("--child", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()

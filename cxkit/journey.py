@@ -715,9 +715,10 @@ def stage_scores(
     """
     if metric not in ("mean", "csat", "nps"):
         raise ValueError(f"metric must be 'mean', 'csat' or 'nps', got {metric!r}")
-    keep = [score] + ([by] if by not in (touchpoint, customer, time) else [])
+    by_touchpoint = by in ("touchpoint", touchpoint)  # "touchpoint" means the touchpoint column
+    keep = [score] if by_touchpoint else [score, by]
     lf = ordered_events(events, customer, time, touchpoint, keep=keep)
-    key = TOUCH if by == touchpoint else by
+    key = TOUCH if by_touchpoint else by
     lf = lf.with_columns(step_number().alias("__cx_step"))
     step = pl.col("__cx_step")
     order = (
