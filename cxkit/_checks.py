@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,13 @@ from typing import Any
 import polars as pl
 
 from cxkit._sources import Opened
+
+#: True inside :func:`cxkit.validate`: fetch examples and exact counts for every problem. The
+#: ``read_*`` functions only need them for errors (warnings carry the count alone), which saves
+#: a pass over the data.
+FULL_DETAIL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "cxkit_full_detail", default=False
+)
 
 
 @dataclass
@@ -22,7 +30,8 @@ class Check:
     hint: str | None = None
     level: str = "error"
     when_also: pl.Expr | None = None  # the rule only fails if this is also true on some row
-    blocking: bool = False
+    upper_bound: pl.Expr | None = None  # cheap aggregate ≥ the count; 0 means the rule holds
+    candidates: pl.Expr | None = None  # rows that may break the rule (exact check runs on them)
 
 
 @dataclass
@@ -88,7 +97,7 @@ def run_checks(opened: Opened, kind: str, checks: list[Check]) -> ReadReport:
     lf = opened.frame
     aggs = [pl.len().alias("__n")]
     for i, c in enumerate(checks):
-        aggs.append(c.flag.sum().alias(f"__c{i}"))
+        aggs.append((c.flag.sum() if c.upper_bound is None else c.upper_bound).alias(f"__c{i}"))
         if c.when_also is not None:
             aggs.append(c.when_also.sum().alias(f"__w{i}"))
     try:
@@ -121,13 +130,23 @@ def run_checks(opened: Opened, kind: str, checks: list[Check]) -> ReadReport:
         bad = int(counts[f"__c{i}"] or 0)
         if bad == 0 or (c.when_also is not None and not counts[f"__w{i}"]):
             continue
+        if c.level != "error" and not FULL_DETAIL.get():
+            # a warning from read_*: the count is enough (for a hashed duplicate check it is
+            # the 64-bit-hash count, wrong only on a hash collision, ~n²/2⁶⁵)
+            report.problems.append(Problem(c.level, c.column, c.rule, bad, [], c.message, c.hint))
+            continue
         cols = [c.column] if c.column and c.column in lf.collect_schema().names() else []
+        rows = lf.with_row_index("row", offset=1)
+        if c.candidates is not None:  # one pass for the few candidate rows, then exact, in memory
+            rows = rows.filter(c.candidates).collect().lazy()
+            bad = int(rows.select(c.flag.sum()).collect().item())
+            if bad == 0:
+                continue
         if c.level == "info":
             report.problems.append(Problem(c.level, c.column, c.rule, bad, [], c.message, c.hint))
             continue
         sample = (
-            lf.with_row_index("row", offset=1)
-            .filter(c.flag)
+            rows.filter(c.flag)
             .head(5)
             .select(["row", *cols] if cols else pl.all())
             .collect()

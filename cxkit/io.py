@@ -39,7 +39,7 @@ from typing import Any
 
 import polars as pl
 
-from cxkit._checks import Check, Problem, ReadReport, run_checks
+from cxkit._checks import FULL_DETAIL, Check, Problem, ReadReport, run_checks
 from cxkit._sources import Opened, open_source
 from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
 
@@ -291,7 +291,10 @@ def _duplicates_check(columns: Sequence[str], what: str, level: str, hint: str) 
         message=f"Found {what} that repeat.",
         hint=hint,
         level=level,
-        blocking=True,
+        # cheap first pass on a 64-bit row hash (an upper bound: 0 proves there is no
+        # duplicate); only rows whose hash repeats are then compared exactly
+        upper_bound=pl.len() - key.hash().n_unique(),
+        candidates=key.hash().is_duplicated(),
     )
 
 
@@ -645,7 +648,6 @@ def _experiment(source, unit, arm, cluster):
             flag=pl.len().over(arm) < 2,
             message="An arm has a single unit: nothing can be estimated for it.",
             hint="check the arm labels for typos, or drop that arm",
-            blocking=True,
         )
     )
     report = run_checks(opened, "experiment", checks)
@@ -743,11 +745,13 @@ def validate(source: Any, *, kind: str = "events", **options: Any) -> ReadReport
     }
     if kind not in readers:
         raise ValueError(f"kind must be one of {sorted(readers)}, got {kind!r}")
+    token = FULL_DETAIL.set(True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CxDataWarning)
         try:
             frame, report = readers[kind]()
         except CxDataError as exc:
+            FULL_DETAIL.reset(token)
             label = exc.source or (
                 str(source) if isinstance(source, str) else type(source).__name__
             )
@@ -767,6 +771,7 @@ def validate(source: Any, *, kind: str = "events", **options: Any) -> ReadReport
                     )
                 ],
             )
+    FULL_DETAIL.reset(token)
     for w in caught:
         if issubclass(w.category, CxDataWarning) and "appears" in str(w.message):
             report.problems.append(
