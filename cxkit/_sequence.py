@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
+from cxkit.io import is_sorted_events
 
 START, END = "(start)", "(end)"
 OTHER_PATHS = "(other paths)"
@@ -72,12 +73,15 @@ def ordered_events(
     cols[touchpoint] = ("touchpoint", "touchpoint")
     cols.update({k: ("column", k) for k in keep})
     check_columns(lf, cols, where)
-    return lf.select(
+    out = lf.select(
         pl.col(customer).cast(pl.String).alias(CUST),
         pl.col(time).alias(TIME),
         pl.col(touchpoint).cast(pl.String).alias(TOUCH),
         *[pl.col(k) for k in dict.fromkeys(keep) if k not in (customer, time, touchpoint)],
-    ).sort([CUST, TIME], maintain_order=True)
+    )
+    if (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events):
+        return out  # straight from cx.read_events, whose plan already sorts stably
+    return out.sort([CUST, TIME], maintain_order=True)
 
 
 def customer_number() -> pl.Expr:

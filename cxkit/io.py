@@ -34,6 +34,7 @@ shape: (3, 3)
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +56,16 @@ __all__ = [
 
 # an offset after a clock time: "…10:00Z", "…10:00:00.5+01:00", "…10:00 -0500"
 _OFFSET = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+# Frames returned by read_events (id → frame; entries vanish with the frame). Their plan already
+# sorts by (customer_id, timestamp, input order), so the journey functions need not sort again.
+_SORTED_EVENTS: weakref.WeakValueDictionary[int, pl.LazyFrame] = weakref.WeakValueDictionary()
+
+
+def is_sorted_events(frame: Any) -> bool:
+    """True when ``frame`` is, unchanged, a frame returned by :func:`read_events`."""
+    return isinstance(frame, pl.LazyFrame) and _SORTED_EVENTS.get(id(frame)) is frame
+
+
 BOOLEAN_TEXT = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
 
@@ -407,6 +418,7 @@ def read_events(
         source, customer, time, touchpoint, tz, score, scale, time_format, drop_duplicates
     )
     _finish(report)
+    _SORTED_EVENTS[id(frame)] = frame
     return frame
 
 

@@ -369,3 +369,35 @@ def test_validate_collects_every_problem():
         "every timestamp must parse as a date-time",
     ]
     assert "NOT VALID" in report.to_text()
+
+
+def test_read_events_frames_are_known_sorted_and_journeys_agree():
+    from cxkit.io import is_sorted_events
+
+    raw = pl.DataFrame(
+        {
+            "customer_id": ["b", "a", "a", "a", "b", "c"],
+            "timestamp": [
+                "2024-01-02",
+                "2024-01-01 09:00",
+                "2024-01-01 08:00",
+                "2024-01-01 10:00",
+                "2024-01-01",
+                "2024-01-01",
+            ],
+            "touchpoint": ["b2", "a2", "a1", "a3", "b1", "c1"],
+        }
+    )
+    lf = cx.read_events(raw)
+    assert is_sorted_events(lf)
+    assert not is_sorted_events(lf.filter(pl.col("touchpoint") != "x"))  # derived: sorted again
+    assert not is_sorted_events(raw.lazy())
+    # the journey code skips its own sort only for lf; shuffled raw input gives the same edges
+    fast = cx.journey.transitions(lf)
+    slow = cx.journey.transitions(
+        raw.with_columns(pl.col("timestamp").str.to_datetime(time_zone="UTC")).sample(
+            fraction=1.0, shuffle=True, seed=3
+        )
+    )
+    assert fast.select("source", "target", "n").equals(slow.select("source", "target", "n"))
+    assert ("a1", "a2", 1) in fast.select("source", "target", "n").rows()
