@@ -188,7 +188,18 @@ def _metric_aggs(
     y = _num(m.column, schema, f"metric {m.label!r}")
     raw = y
     if m.kind == "nps":
-        y = pl.when(raw >= 9).then(1.0).when(raw <= 6).then(-1.0).when(raw.is_not_null()).then(0.0)
+        # NaN first: polars orders NaN above every number, so `raw >= 9` would make it a
+        # promoter; kept as NaN it reaches the sums and _validate rejects it
+        y = (
+            pl.when(raw.is_nan())
+            .then(float("nan"))
+            .when(raw >= 9)
+            .then(1.0)
+            .when(raw <= 6)
+            .then(-1.0)
+            .when(raw.is_not_null())
+            .then(0.0)
+        )
     x = _num(m.denominator, schema, f"denominator of {m.label!r}") if m.denominator else None
     z = _num(m.covariate, schema, f"covariate of {m.label!r}") if m.covariate else None
     used = {m.column, m.denominator, m.covariate} - {None}

@@ -14,6 +14,7 @@ from statsmodels.stats.nonparametric import rank_compare_2ordinal
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 import cxkit as cx
+from cxkit import CxDataError
 from cxkit import experiment as ex
 from cxkit.sample.experiment import PLANTED, make_experiment
 
@@ -516,3 +517,17 @@ def test_proportional_odds_matches_statsmodels_and_2x2_odds_ratio():
     assert r2["odds_ratio"] == pytest.approx((45 * 70) / (55 * 30), rel=1e-5)
     # Woolf SE of the log odds ratio: sqrt(1/a + 1/b + 1/c + 1/d)
     assert r2["se"] == pytest.approx(np.sqrt(1 / 45 + 1 / 55 + 1 / 30 + 1 / 70), rel=1e-4)
+
+
+def test_nps_nan_rating_is_an_error_not_a_promoter():
+    # polars orders NaN above every number: a naive `x >= 9` recode would count it as a promoter
+    df = pl.DataFrame(
+        {"arm": ["a"] * 4 + ["b"] * 4, "nps": [10.0, 0, 5, float("nan"), 10, 10, 3, 8]}
+    )
+    with pytest.raises(CxDataError, match="NaN"):
+        cx.experiment.analyze(df, control="a", metrics={"nps": "nps"})
+    ok = df.with_columns(pl.col("nps").fill_nan(None))
+    eff = cx.experiment.analyze(ok, control="a", metrics={"nps": "nps"}).effects
+    # by hand: control (10, 0, 5) → (1 promoter − 2 detractors) / 3 = −33.3 points, n = 3
+    assert eff["n_control"][0] == 3
+    assert eff["control_value"][0] == pytest.approx(-100 / 3)
