@@ -102,7 +102,17 @@ def icc_anova(n, s, ss, arm_of_cell) -> np.ndarray:
         ssb = between_cells - arm_term
         msw = ssw / (big_n - g)
         msb = ssb / (g - n_arms)
-        n0 = (big_n - (n**2).sum(axis=-1) / big_n) / (g - n_arms)
+        # clusters are nested in arms: each arm's Σn_i²/N_a (ANOVA n0 for a nested design)
+        sq_over_na = sum(
+            np.where(
+                na_ > 0,
+                (n[..., arm_of_cell == a] ** 2).sum(axis=-1) / np.where(na_ > 0, na_, 1),
+                0.0,
+            )
+            for a in (0, 1)
+            for na_ in [n[..., arm_of_cell == a].sum(axis=-1)]
+        )
+        n0 = (big_n - sq_over_na) / (g - n_arms)
         icc = (msb - msw) / (msb + (n0 - 1) * msw)
     return np.clip(icc, 0.0, 1.0)
 

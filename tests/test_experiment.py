@@ -221,7 +221,10 @@ def test_icc_matches_anova_by_hand():
     ssw = float(((within["y"] - within["m"]) ** 2).sum())
     n, k = len(y), 60
     msb, msw = ssb / (k - 2), ssw / (n - k)
-    n0 = (n - (cm["n"] ** 2).sum() / n) / (k - 2)
+    # clusters are nested in arms: n0 = (N − Σ_arms Σ_i n_i² / N_arm) / (G − arms)
+    # (nested one-way ANOVA, Sokal & Rohlf, Biometry, §10.3)
+    sq = cm.group_by("arm").agg(((pl.col("n") ** 2).sum() / pl.col("n").sum()).alias("q"))
+    n0 = (n - sq["q"].sum()) / (k - 2)
     icc = (msb - msw) / (msb + (n0 - 1) * msw)
     assert res.details["icc"][0] == pytest.approx(icc, rel=1e-9)
     assert 0.1 < icc < 0.4
