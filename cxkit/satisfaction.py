@@ -499,6 +499,8 @@ def trend(
     sigma: float = 3.0,
     baseline: Sequence[Any] | None = None,
     revise: bool = True,
+    min_base: int = 30,
+    flag_base: int = 100,
     alpha: float = 0.05,
 ) -> pl.DataFrame:
     """Score per period with control limits that vary with each period's n.
@@ -514,12 +516,17 @@ def trend(
     recomputed until no further period is removed, so one bad month does not hide itself by
     pulling the centre line towards it.
 
+    Periods with fewer than ``min_base`` responses are suppressed (estimate, CI and limits
+    null, ``base_flag = "suppressed"``), left out of the centre line and never flagged; from
+    ``min_base`` up to ``flag_base`` they are marked ``"small base"``.
+
     Returns
     -------
     polars.DataFrame
         The ``by`` columns, ``period`` column, ``n``, ``n_eff``, ``estimate``, ``ci_low``,
         ``ci_high``, ``center``, ``lcl``, ``ucl``, ``out_of_control`` (bool), ``signal``
-        (``"above"``, ``"below"`` or null) and ``metric`` (what the estimate is). Sorted by
+        (``"above"``, ``"below"`` or null), ``base_flag`` and ``metric`` (what the estimate
+        is). Sorted by
         group, then period.
 
     Examples
@@ -567,7 +574,8 @@ def trend(
             .alias("signal")
         )
 
-    keys = per.select(*by_cols, period)
+    suppressed = pl.col("n") < min_base
+    keys = per.filter(~suppressed).select(*by_cols, period)
     if baseline is not None:
         kept = keys.filter(pl.col(period).is_in(list(baseline)))
         if kept.height == 0:
@@ -577,11 +585,23 @@ def trend(
         kept = keys
         out = limits(kept)
         for _ in range(20 if revise else 0):
-            still = out.filter(pl.col("signal").is_null()).select(*by_cols, period)
+            still = out.filter(pl.col("signal").is_null() & ~suppressed).select(*by_cols, period)
             if still.height in (kept.height, 0):
                 break
             kept = still
             out = limits(kept)
+    hide = [
+        pl.when(suppressed).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("estimate", "ci_low", "ci_high", "lcl", "ucl", "signal")
+    ]
+    flag = (
+        pl.when(suppressed)
+        .then(pl.lit("suppressed"))
+        .when(pl.col("n") < flag_base)
+        .then(pl.lit("small base"))
+        .otherwise(pl.lit("ok"))
+    )
+    out = out.with_columns(*hide)
     return out.select(
         *by_cols,
         period,
@@ -595,5 +615,6 @@ def trend(
         "ucl",
         pl.col("signal").is_not_null().alias("out_of_control"),
         "signal",
+        flag.alias("base_flag"),
         "metric",
     ).sort([*by_cols, period])

@@ -264,3 +264,16 @@ def test_compare_aa_false_positive_rate():
         # 1,999 comparisons: binomial SE ≈ 0.5 points around the nominal 5 %
         assert 0.035 < fpr < 0.065, (metric, fpr)
         assert (res["p_adj"] < 0.05).sum() <= 2  # Holm controls the family-wise rate
+
+
+def test_trend_suppresses_small_periods_and_keeps_them_out_of_the_centre():
+    # period "1": 200 responses at 50 % top box; "2": 5 responses all top box (below min_base 30)
+    df = pl.DataFrame({"m": ["1"] * 200 + ["2"] * 5, "csat": [5, 1] * 100 + [5] * 5})
+    out = trend(df, "csat", period="m")
+    small = out.filter(pl.col("m") == "2").row(0, named=True)
+    assert small["n"] == 5 and small["base_flag"] == "suppressed"
+    assert small["estimate"] is None and small["ci_low"] is None and small["lcl"] is None
+    assert small["out_of_control"] is False
+    big = out.filter(pl.col("m") == "1").row(0, named=True)
+    # centre from period 1 alone: exactly 0.5 (the 5 suppressed top-box answers are left out)
+    assert big["center"] == pytest.approx(0.5) and big["base_flag"] == "ok"
