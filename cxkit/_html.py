@@ -157,7 +157,9 @@ class _Sanitizer(HTMLParser):
             t.in_thead = True
         elif tag == "tr":
             t.col = -1
-            t.in_header_row = not t.header_done
+            # every row of a <thead> is a header row: pandas puts an index name (e.g. a
+            # customer_id index) in the second one
+            t.in_header_row = t.in_thead or not t.header_done
         elif tag in {"th", "td"}:
             span = dict(attrs).get("colspan") or "1"
             t.col += int(span) if span.isdigit() else 1

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from cxkit._html import CSP, PAGE_CSS, markdown_to_html, sanitize, strip_ansi
+from cxkit._html import CSP, ID_COLUMNS, PAGE_CSS, markdown_to_html, sanitize, strip_ansi
 from cxkit.notebook import RECORD_MIMETYPE
 
 __all__ = ["format_value", "render_index_html", "render_report_html"]
@@ -103,6 +103,21 @@ def _image(mime: str, data: Any) -> str:
     return f'<img alt="" src="data:{mime};base64,{raw}">'
 
 
+_ID_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ID_COLUMNS)) + r")\b", re.IGNORECASE)
+ID_TEXT_NOTICE = (
+    "(A text output that names an id column was left out of this report so that no raw "
+    "customer id is shown. Show tables with cx.table(...), which masks id columns.)"
+)
+
+
+def _safe_text(text: str) -> str:
+    """Escaped ``<pre>`` content; text that names an id column is replaced by a notice.
+
+    Plain text cannot be masked column by column (``print(frame)``), so it is withheld.
+    """
+    return _e(ID_TEXT_NOTICE if _ID_TEXT.search(text) else text)
+
+
 def _render_output(out: dict[str, Any], key: str) -> str:
     kind = out.get("output_type")
     if kind in {"display_data", "execute_result"}:
@@ -124,12 +139,18 @@ def _render_output(out: dict[str, Any], key: str) -> str:
             if mime in data:
                 return _image(mime, data[mime])
         text = _text(data.get("text/plain", "")).strip()
-        return f"<pre>{_e(strip_ansi(text))}</pre>" if text else ""
+        return f"<pre>{_safe_text(strip_ansi(text))}</pre>" if text else ""
     if kind == "error":
-        return (
-            f'<pre class="cx-traceback">{_e(strip_ansi(chr(10).join(out.get("traceback", []))))}'
-            "</pre>"
-        )
+        lines = strip_ansi("\n".join(out.get("traceback", []))).splitlines()
+        # an error may quote example rows: lines naming an id column are withheld (the
+        # executed notebook beside the page keeps them for the analyst)
+        lines = [
+            "    (a line naming an id column is withheld; see the executed notebook)"
+            if _ID_TEXT.search(line)
+            else line
+            for line in lines
+        ]
+        return '<pre class="cx-traceback">' + _e("\n".join(lines)) + "</pre>"
     return ""
 
 
@@ -140,11 +161,11 @@ def _render_streams(chunks: list[tuple[str, str]]) -> str:
         if not text:
             continue
         if name == "stdout":
-            parts.append(f'<pre class="cx-stdout">{_e(text)}</pre>')
+            parts.append(f'<pre class="cx-stdout">{_safe_text(text)}</pre>')
         else:
             parts.append(
                 '<details class="cx-stderr"><summary>Messages from the run</summary>'
-                f"<pre>{_e(text)}</pre></details>"
+                f"<pre>{_safe_text(text)}</pre></details>"
             )
     return "".join(parts)
 
