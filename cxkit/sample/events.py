@@ -69,7 +69,7 @@ CHANNELS = {
     "refund": "digital",
     "complaint": "phone",
 }
-SEGMENTS = ["consumer", "small business", "premium"]
+SEGMENTS = ["consumer", "small_business", "enterprise"]  # as in the sample survey
 SEGMENT_SHARES = [0.7, 0.2, 0.1]
 PAIN_POINT = "ivr"
 BASE_CHURN = 0.08
