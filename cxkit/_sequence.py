@@ -77,7 +77,8 @@ def ordered_events(
         pl.col(customer).cast(pl.String).alias(CUST),
         pl.col(time).alias(TIME),
         pl.col(touchpoint).cast(pl.String).alias(TOUCH),
-        *[pl.col(k) for k in dict.fromkeys(keep) if k not in (customer, time, touchpoint)],
+        # kept under their own names too (a `by` may name the touchpoint column itself)
+        *[pl.col(k) for k in dict.fromkeys(keep)],
     )
     if (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events):
         return out  # straight from cx.read_events, whose plan already sorts stably
@@ -212,7 +213,14 @@ def funnel_strict(lf: pl.LazyFrame, steps: list[str], window) -> pl.LazyFrame:
 
 
 def funnel_any(lf: pl.LazyFrame, steps: list[str], window) -> pl.LazyFrame:
-    """How many of steps 1…k were all done (any order), with the first time of each."""
+    """How many of steps 1…k were all done (any order), with the first time of each.
+
+    With a ``window``, every event of a funnel step is tried as the window's start: from it,
+    each step's next occurrence (an as-of join forward in time) must fall within the window.
+    The deepest start wins (the earliest among equals), with its times.
+    """
+    if window is not None:
+        return _funnel_any_window(lf, steps, window)
     firsts = lf.filter(P.is_in(steps)).group_by(KEY, TOUCH).agg(T.min().alias("t")).collect()
     out = firsts.filter(steps[0] == P).select(K)
     for k, step in enumerate(steps, start=1):
@@ -227,6 +235,34 @@ def funnel_any(lf: pl.LazyFrame, steps: list[str], window) -> pl.LazyFrame:
         reached.append(ok if not reached else reached[-1] & ok)
     depth = pl.sum_horizontal(r.cast(pl.Int64) for r in reached)
     return out.lazy().with_columns(depth.alias("depth"))
+
+
+def _funnel_any_window(lf: pl.LazyFrame, steps: list[str], window) -> pl.LazyFrame:
+    ev = lf.filter(P.is_in(steps)).select(K, T, P).collect()
+    with_first = ev.filter(steps[0] == P).select(K).unique()
+    anchors = (
+        ev.join(with_first, on=KEY, how="semi").select(K, T.alias("t0")).unique().sort(KEY, "t0")
+    )
+    out = anchors
+    reached = []
+    for k, step in enumerate(steps, start=1):
+        occ = ev.filter(step == P).select(K, T.alias(f"t_{k}")).sort(KEY, f"t_{k}")
+        out = out.join_asof(
+            occ,
+            left_on="t0",
+            right_on=f"t_{k}",
+            by=KEY,
+            strategy="forward",
+            check_sortedness=False,
+        )
+        ok = (pl.col(f"t_{k}") - pl.col("t0") <= window).fill_null(False)
+        reached.append(ok if not reached else reached[-1] & ok)
+    depth = pl.sum_horizontal(r.cast(pl.Int64) for r in reached)
+    best = _best_attempt(out.lazy().with_columns(depth.alias("depth")), "t0", len(steps))
+    return best.with_columns(
+        pl.when(pl.col("depth") >= k).then(pl.col(f"t_{k}")).alias(f"t_{k}")
+        for k in range(1, len(steps) + 1)
+    )
 
 
 # outcomes

@@ -610,14 +610,18 @@ def repeat_contacts(
         P.alias("touchpoint"),
         "n_contacts",
         "n_repeated",
-        (pl.col("n_repeated") / pl.col("n_contacts")).alias("repeat_rate"),
+        (pl.col("n_repeated") / pl.col("n_contacts")).fill_nan(None).alias("repeat_rate"),
         pl.Series("ci_low", np.atleast_1d(lo)).fill_nan(None),
         pl.Series("ci_high", np.atleast_1d(hi)).fill_nan(None),
         "n_repeated_same",
-        (pl.col("n_repeated_same") / pl.col("n_contacts")).alias("same_touchpoint_rate"),
+        (pl.col("n_repeated_same") / pl.col("n_contacts"))
+        .fill_nan(None)
+        .alias("same_touchpoint_rate"),
         "n_customers",
         "n_customers_repeating",
-        (pl.col("n_customers_repeating") / pl.col("n_customers")).alias("customer_repeat_rate"),
+        (pl.col("n_customers_repeating") / pl.col("n_customers"))
+        .fill_nan(None)
+        .alias("customer_repeat_rate"),
         "median_time_to_repeat",
     )
 

@@ -401,3 +401,42 @@ def test_durations_parse():
     assert to_timedelta(dt.timedelta(seconds=3), "w") == dt.timedelta(seconds=3)
     with pytest.raises(ValueError):
         to_timedelta("7 days", "w")
+
+
+def _t(h: float) -> dt.datetime:
+    return dt.datetime(2024, 1, 1) + dt.timedelta(hours=h)
+
+
+def test_funnel_any_with_window_tries_every_start():
+    # web at 0h, web at 10h, order at 11h: the 2h window starting at the second web holds both
+    # steps (brute force over every start: 1 customer reaches "order")
+    ev = pl.DataFrame(
+        {
+            "customer_id": ["a"] * 3,
+            "timestamp": [_t(0), _t(10), _t(11)],
+            "touchpoint": ["web", "web", "order"],
+        }
+    )
+    out = j.funnel(ev, ["web", "order"], mode="any", window="2h")
+    assert out.select("step", "n_customers").rows() == [("web", 1), ("order", 1)]
+    # the same in ordered mode (the stricter one) agrees
+    assert j.funnel(ev, ["web", "order"], mode="ordered", window="2h")["n_customers"].to_list() == [
+        1,
+        1,
+    ]
+
+
+def test_funnel_by_the_touchpoint_column_does_not_crash():
+    ev = pl.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "timestamp": [_t(0), _t(1), _t(0), _t(5)],
+            "touchpoint": ["web", "order", "web", "call"],
+        }
+    )
+    rows = (
+        j.funnel(ev, ["web", "order"], by="touchpoint")
+        .select("touchpoint", "step", "n_customers")
+        .rows()
+    )
+    assert ("web", "web", 2) in rows and ("web", "order", 1) in rows
