@@ -36,7 +36,8 @@ format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-lab: $(STAMP) ## Start JupyterLab on the notebooks with the project's environment
+lab: $(STAMP) ## Start JupyterLab on the notebooks with the project's environment (sample data written if missing)
+	@test -f data/sample/events.parquet || $(BIN)/cxkit sample-data --out data/sample --size small
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 sample-data: $(STAMP) ## Write the small sample data set to data/sample (SIZE=medium|large for more)
