@@ -30,7 +30,6 @@ class Opened:
 
     frame: pl.LazyFrame
     label: str
-    files: list[Path] = field(default_factory=list)
     renamed_duplicates: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -172,8 +171,8 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
             )
         names, renamed = _dedupe([h.strip() for h in header])
         overrides = {c: pl.String for c in string_columns if c in names}
-        try:
-            frame = pl.scan_csv(
+        frame = _scan(
+            lambda: pl.scan_csv(
                 [str(f) for f in files],
                 separator=sep,
                 new_columns=names,
@@ -183,37 +182,46 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
                 infer_schema_length=None,
                 raise_if_empty=False,
                 truncate_ragged_lines=False,
-            )
-            frame.collect_schema()
-        except pl.exceptions.PolarsError as exc:
-            raise CxDataError(
-                f"The CSV file could not be parsed: {str(exc).splitlines()[0]}",
-                source=label,
-                rule="a well-formed CSV file (comma-separated, UTF-8, quoted fields)",
-                hint="check the delimiter and quoting; save the file as UTF-8 CSV",
-            ) from exc
+            ),
+            label,
+            "CSV",
+            verb="parsed",
+            rule="a well-formed CSV file (comma-separated, UTF-8, quoted fields)",
+            hint="check the delimiter and quoting; save the file as UTF-8 CSV",
+        )
     elif ext in PARQUET_EXT:
-        try:
-            frame = pl.scan_parquet([str(f) for f in files])
-            frame.collect_schema()
-        except pl.exceptions.PolarsError as exc:
-            raise CxDataError(
-                f"The Parquet file could not be read: {str(exc).splitlines()[0]}",
-                source=label,
-                rule="a valid Parquet file",
-            ) from exc
+        frame = _scan(
+            lambda: pl.scan_parquet([str(f) for f in files]),
+            label,
+            "Parquet",
+            rule="a valid Parquet file",
+        )
     else:
-        try:
-            frame = pl.scan_ndjson([str(f) for f in files], infer_schema_length=None)
-            frame.collect_schema()
-        except pl.exceptions.PolarsError as exc:
-            raise CxDataError(
-                f"The NDJSON file could not be read: {str(exc).splitlines()[0]}",
-                source=label,
-                rule="one JSON object per line",
-            ) from exc
+        frame = _scan(
+            lambda: pl.scan_ndjson([str(f) for f in files], infer_schema_length=None),
+            label,
+            "NDJSON",
+            rule="one JSON object per line",
+        )
     _warn_renamed(renamed, label)
-    return Opened(frame, label, files=files, renamed_duplicates=renamed)
+    return Opened(frame, label, renamed_duplicates=renamed)
+
+
+def _scan(
+    make, label: str, what: str, *, rule: str, hint: str | None = None, verb: str = "read"
+) -> pl.LazyFrame:
+    """``make()`` a lazy scan and resolve its schema; a polars failure becomes CxDataError."""
+    try:
+        frame = make()
+        frame.collect_schema()
+    except pl.exceptions.PolarsError as exc:
+        raise CxDataError(
+            f"The {what} file could not be {verb}: {str(exc).splitlines()[0]}",
+            source=label,
+            rule=rule,
+            hint=hint,
+        ) from exc
+    return frame
 
 
 def _warn_renamed(renamed: dict[str, list[str]], label: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from difflib import get_close_matches
 
-__all__ = ["CxDataError", "CxDataWarning", "data_error", "missing_column_error"]
+__all__ = ["CxDataError", "CxDataWarning", "missing_column_error"]
 
 
 class CxDataError(ValueError):
@@ -62,11 +62,6 @@ class CxDataError(ValueError):
 
 class CxDataWarning(UserWarning):
     """Input data was usable but something about it deserves attention."""
-
-
-def data_error(message: str, **kwargs) -> CxDataError:
-    """Build a :class:`CxDataError` (helper kept for symmetry with ``missing_column_error``)."""
-    return CxDataError(message, **kwargs)
 
 
 def missing_column_error(
