@@ -32,6 +32,12 @@ class Check:
     when_also: pl.Expr | None = None  # the rule only fails if this is also true on some row
     upper_bound: pl.Expr | None = None  # cheap aggregate ≥ the count; 0 means the rule holds
     candidates: pl.Expr | None = None  # rows that may break the rule (exact check runs on them)
+    # when the pass finds the rows sorted by ``run_checks``'s ``sort_key``: a cheaper bound
+    # used instead of ``upper_bound``, exact when the aggregate ``sorted_exact`` is 0 (else the
+    # rows ``sorted_candidates`` are checked exactly)
+    sorted_bound: pl.Expr | None = None
+    sorted_exact: pl.Expr | None = None
+    sorted_candidates: pl.Expr | None = None
 
 
 @dataclass
@@ -56,6 +62,8 @@ class ReadReport:
     n_rows: int
     problems: list[Problem] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    #: rows already ordered by the ``sort_key`` given to :func:`run_checks` (None: not checked)
+    is_sorted: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -92,16 +100,66 @@ class ReadReport:
         return "\n".join(lines)
 
 
-def run_checks(opened: Opened, kind: str, checks: list[Check]) -> ReadReport:
-    """Count every rule's violations in one pass, then fetch up to 5 examples of each."""
+def unsorted_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+    """Rows that come before their predecessor in ``(key[0], key[1])`` order; nulls count too.
+
+    0 means a stable sort by the key would leave the rows as they are.
+    """
+    a, b = key
+    before = (a.shift(1) > a) | ((a.shift(1) == a) & (b.shift(1) > b))
+    return before.fill_null(False).sum() + a.null_count() + b.null_count()
+
+
+def tied_to_previous(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+    """Rows whose key equals that of the row before them."""
+    a, b = key
+    return ((a.shift(1) == a) & (b.shift(1) == b)).fill_null(False)
+
+
+def tied_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+    """Rows (of sorted data) whose key equals that of the row before or after them."""
+    tie = tied_to_previous(key)
+    return tie | tie.shift(-1).fill_null(False)
+
+
+def run_checks(
+    opened: Opened,
+    kind: str,
+    checks: list[Check],
+    sort_key: tuple[pl.Expr, pl.Expr] | None = None,
+) -> ReadReport:
+    """Count every rule's violations in one pass, then fetch up to 5 examples of each.
+
+    With a ``sort_key``, the same pass tells whether the rows are already sorted by it
+    (``ReadReport.is_sorted``); checks with a ``sorted_bound`` then use that cheaper bound, and
+    only unsorted data pays a second pass for their ``upper_bound``.
+    """
     lf = opened.frame
+
+    def bound(c: Check, use_sorted: bool) -> pl.Expr:
+        if use_sorted and c.sorted_bound is not None:
+            return c.sorted_bound
+        return c.flag.sum() if c.upper_bound is None else c.upper_bound
+
     aggs = [pl.len().alias("__n")]
+    if sort_key is not None:
+        aggs.append(unsorted_rows(sort_key).alias("__unsorted"))
     for i, c in enumerate(checks):
-        aggs.append((c.flag.sum() if c.upper_bound is None else c.upper_bound).alias(f"__c{i}"))
+        aggs.append(bound(c, sort_key is not None).alias(f"__c{i}"))
+        if sort_key is not None and c.sorted_exact is not None:
+            aggs.append(c.sorted_exact.alias(f"__e{i}"))
         if c.when_also is not None:
             aggs.append(c.when_also.sum().alias(f"__w{i}"))
     try:
-        counts = lf.select(aggs).collect().row(0, named=True)
+        counts = lf.select(aggs).collect(engine="streaming").row(0, named=True)
+        if sort_key is not None and counts["__unsorted"]:
+            redo = [
+                bound(c, False).alias(f"__c{i}")
+                for i, c in enumerate(checks)
+                if c.sorted_bound is not None
+            ]
+            if redo:
+                counts.update(lf.select(redo).collect(engine="streaming").row(0, named=True))
     except pl.exceptions.PolarsError as exc:
         from cxkit.errors import CxDataError
 
@@ -113,6 +171,9 @@ def run_checks(opened: Opened, kind: str, checks: list[Check]) -> ReadReport:
         ) from exc
     n = int(counts["__n"])
     report = ReadReport(kind=kind, source=opened.label, n_rows=n)
+    is_sorted = sort_key is not None and not counts["__unsorted"]
+    if sort_key is not None:
+        report.is_sorted = is_sorted
     if n == 0:
         report.problems.append(
             Problem(
@@ -130,15 +191,18 @@ def run_checks(opened: Opened, kind: str, checks: list[Check]) -> ReadReport:
         bad = int(counts[f"__c{i}"] or 0)
         if bad == 0 or (c.when_also is not None and not counts[f"__w{i}"]):
             continue
-        if c.level != "error" and not FULL_DETAIL.get():
+        sorted_path = is_sorted and c.sorted_bound is not None
+        inexact = sorted_path and c.sorted_exact is not None and counts[f"__e{i}"]
+        if c.level != "error" and not FULL_DETAIL.get() and not inexact:
             # a warning from read_*: the count is enough (for a hashed duplicate check it is
             # the 64-bit-hash count, wrong only on a hash collision, ~n²/2⁶⁵)
             report.problems.append(Problem(c.level, c.column, c.rule, bad, [], c.message, c.hint))
             continue
         cols = [c.column] if c.column and c.column in lf.collect_schema().names() else []
         rows = lf.with_row_index("row", offset=1)
-        if c.candidates is not None:  # one pass for the few candidate rows, then exact, in memory
-            rows = rows.filter(c.candidates).collect().lazy()
+        candidates = c.sorted_candidates if sorted_path else c.candidates
+        if candidates is not None:  # one pass for the few candidate rows, then exact, in memory
+            rows = rows.filter(candidates).collect().lazy()
             bad = int(rows.select(c.flag.sum()).collect().item())
             if bad == 0:
                 continue

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from cxkit._checks import unsorted_rows
 from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
 from cxkit.io import is_sorted_events
 
@@ -66,8 +67,15 @@ def ordered_events(
     *,
     keep: Sequence[str] = (),
     where: str = "events",
-) -> pl.LazyFrame:
-    """Events as ``__cx_customer, __cx_time, __cx_touchpoint, *keep``, stably sorted."""
+    names: bool = False,
+) -> pl.LazyFrame | tuple[pl.LazyFrame, list[str | None]]:
+    """Events as ``__cx_customer, __cx_time, __cx_touchpoint, *keep``, stably sorted.
+
+    Frames from ``cx.read_events`` are sorted already. Any other frame gets one streaming pass
+    that checks its order, and is sorted only when that pass finds it out of order (a stable
+    sort of ordered rows is the identity). With ``names=True`` the same pass also returns the
+    distinct touchpoints (sorted; ``None`` last for a null touchpoint).
+    """
     lf = lazy_frame(events, where)
     cols = {customer: ("customer id", "customer"), time: ("event time", "time")}
     cols[touchpoint] = ("touchpoint", "touchpoint")
@@ -80,9 +88,21 @@ def ordered_events(
         # kept under their own names too (a `by` may name the touchpoint column itself)
         *[pl.col(k) for k in dict.fromkeys(keep)],
     )
-    if (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events):
-        return out  # straight from cx.read_events, whose plan already sorts stably
-    return out.sort([CUST, TIME], maintain_order=True)
+    known_sorted = (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events)
+    queries = {} if known_sorted else {"unsorted": out.select(unsorted_rows((C, T)))}
+    if names:
+        queries["names"] = out.select(P.unique())
+    found = (
+        dict(zip(queries, pl.collect_all(list(queries.values()), engine="streaming")))
+        if queries
+        else {}
+    )
+    if "unsorted" in found and found["unsorted"].item():
+        out = out.sort([CUST, TIME], maintain_order=True)
+    if not names:
+        return out
+    found = found["names"][TOUCH].to_list()
+    return out, sorted(x for x in found if x is not None) + [None] * (None in found)
 
 
 def customer_number() -> pl.Expr:

@@ -40,7 +40,15 @@ from typing import Any
 
 import polars as pl
 
-from cxkit._checks import FULL_DETAIL, Check, Problem, ReadReport, run_checks
+from cxkit._checks import (
+    FULL_DETAIL,
+    Check,
+    Problem,
+    ReadReport,
+    run_checks,
+    tied_rows,
+    tied_to_previous,
+)
 from cxkit._sources import Opened, open_source
 from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
 
@@ -293,8 +301,27 @@ def _range_checks(
     return num, checks
 
 
-def _duplicates_check(columns: Sequence[str], what: str, level: str, hint: str) -> Check:
+def _duplicates_check(
+    columns: Sequence[str],
+    what: str,
+    level: str,
+    hint: str,
+    sort_key: tuple[pl.Expr, pl.Expr] | None = None,
+) -> Check:
     key = pl.struct([pl.col(c) for c in columns]) if len(columns) > 1 else pl.col(columns[0])
+    sorted_parts: dict[str, pl.Expr] = {}
+    if sort_key is not None:
+        # on rows sorted by ``sort_key``, equal rows sit in one block of tied keys; while no
+        # block has 3 or more rows, the copies are exactly the rows equal to the row before
+        tie = tied_to_previous(sort_key)
+        same = tie & pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in columns)
+        third = tie & tie.shift(1).fill_null(False)  # 3rd, 4th, … row of a block
+        sorted_parts = {
+            # a block of s ≥ 3 rows holds at most s − 1 ≤ 2(s − 2) copies
+            "sorted_bound": same.sum() + 2 * third.sum(),
+            "sorted_exact": third.sum(),
+            "sorted_candidates": tied_rows(sort_key),
+        }
     return Check(
         column=", ".join(columns) if len(columns) <= 3 else None,
         rule=f"{what} are unique",
@@ -306,6 +333,7 @@ def _duplicates_check(columns: Sequence[str], what: str, level: str, hint: str) 
         # duplicate); only rows whose hash repeats are then compared exactly
         upper_bound=pl.len() - key.hash().n_unique(),
         candidates=key.hash().is_duplicated(),
+        **sorted_parts,
     )
 
 
@@ -338,15 +366,17 @@ def _events(source, customer, time, touchpoint, tz, score, scale, time_format, d
         conv["__score"] = num
         checks += more
     dup_cols = [c for c in schema.names()]
+    sort_key = (conv["__cid"], conv["__ts"])
     checks.append(
         _duplicates_check(
             dup_cols,
             "exact events (every column equal)",
             "info" if drop_duplicates else "warning",
             "pass drop_duplicates=True to remove them (kept: the first of each)",
+            sort_key=sort_key,
         )
     )
-    report = run_checks(opened, "events", checks)
+    report = run_checks(opened, "events", checks, sort_key=sort_key)
     extras = [c for c in schema.names() if c not in set(mapping.values())]
     canon = opened.frame
     if drop_duplicates and report.count("exact events (every column equal) are unique"):
@@ -358,7 +388,8 @@ def _events(source, customer, time, touchpoint, tz, score, scale, time_format, d
         *([pl.col("__score").alias("score")] if score is not None else []),
         *[pl.col(c) for c in extras],
     )
-    canon = canon.sort(["customer_id", "timestamp"], maintain_order=True)
+    if not report.is_sorted:  # already in (customer, time) order: a stable sort changes nothing
+        canon = canon.sort(["customer_id", "timestamp"], maintain_order=True)
     return canon, report
 
 

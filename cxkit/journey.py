@@ -43,6 +43,7 @@ import polars as pl
 from scipy import stats
 
 from cxkit import metrics
+from cxkit._edges import edge_stats
 from cxkit._exp_stats import newcombe_diff, pooled_z_p
 from cxkit._markov import removal_effects_from_counts
 from cxkit._sequence import (
@@ -149,43 +150,36 @@ def transitions(
     >>> transitions(ev).select("source", "target", "n", "p_out").rows()
     [('(start)', 'web', 2, 1.0), ('call', '(end)', 1, 1.0), ('web', '(end)', 1, 0.5), ('web', 'call', 1, 0.5)]
     """
-    lf = ordered_events(events, customer, time, touchpoint)
+    lf, names = ordered_events(events, customer, time, touchpoint, names=True)
     if collapse_repeats:
         lf = lf.filter(FIRST | (P.shift(1) != P))
-    incoming = lf.select(
-        pl.when(FIRST).then(pl.lit(START)).otherwise(P.shift(1)).alias("source"),
-        P.alias("target"),
-        customer_number().alias("customer"),
-        pl.when(FIRST).then(None).otherwise(T - T.shift(1)).alias("gap"),
-        LAST.alias("last"),
-    )
-    agg = (
-        incoming.group_by("source", "target")
-        .agg(
-            pl.len().alias("n"),
-            pl.col("customer").n_unique().alias("n_customers"),
-            pl.col("gap").median().alias("median_time"),
-            pl.col("gap").quantile(0.95, "linear").alias("p95_time"),
-            pl.col("last").sum().alias("n_end"),
-        )
-        .collect()
-    )
-    if agg.height == 0:
+    stats, gap_dtype = edge_stats(lf, names, FIRST, P, T)
+    if stats.height == 0:
         warn("transitions(): there are no events, so there are no transitions.")
+    k = len(names) + 1
+    labels = pl.Series([START, *names], dtype=pl.String)
+    edge = pl.col("edge").cast(pl.Int64)
+    moves = stats.select(
+        labels.gather(stats["edge"].cast(pl.Int64) // k).alias("source"),
+        labels.gather(stats["edge"].cast(pl.Int64) % k).alias("target"),
+        "n",
+        "n_customers",
+        pl.col("median_gap").alias("median_time"),
+        pl.col("p95_gap").alias("p95_time"),
+    )
     ends = (
-        agg.group_by("target")
-        .agg(pl.col("n_end").sum().alias("n"))
-        .filter(pl.col("n") > 0)
-        .select(
-            pl.col("target").alias("source"),
-            pl.lit(END).alias("target"),
-            as_int("n"),
-            as_int("n").alias("n_customers"),
-        )
+        stats.filter(pl.col("n_end") > 0)
+        .group_by((edge % k).alias("tgt"))
+        .agg(pl.col("n_end").sum())
+        .sort("tgt")
     )
-    out = pl.concat(
-        [agg.drop("n_end").with_columns(as_int("n"), as_int("n_customers")), ends], how="diagonal"
+    ends = ends.select(
+        labels.gather(ends["tgt"]).alias("source"),
+        pl.lit(END).alias("target"),
+        pl.col("n_end").alias("n"),
+        pl.col("n_end").alias("n_customers"),
     )
+    out = pl.concat([moves, ends], how="diagonal")
     return out.select(
         "source",
         "target",
@@ -193,9 +187,9 @@ def transitions(
         "n_customers",
         (pl.col("n") / pl.col("n").sum().over("source")).alias("p_out"),
         (pl.col("n") / pl.col("n").sum().over("target")).alias("p_in"),
-        pl.col("median_time").cast(agg.schema["median_time"]),
-        pl.col("p95_time").cast(agg.schema["median_time"]),
-    ).sort(["n", "source", "target"], descending=[True, False, False])
+        pl.col("median_time").cast(gap_dtype),
+        pl.col("p95_time").cast(gap_dtype),
+    ).sort(["n", "source", "target"], descending=[True, False, False], nulls_last=True)
 
 
 def _journeys(lf: pl.LazyFrame, max_steps: int | None) -> pl.LazyFrame:

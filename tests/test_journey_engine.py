@@ -1,0 +1,199 @@
+"""The fast paths behind read_events and transitions, against brute force on random logs.
+
+Reference: plain Python — ``sorted()`` (stable, so tied times keep input order), dicts, sets,
+``statistics.median`` and the linear-interpolation quantile written out below (numpy's and
+Polars' "linear" method: x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) with h = q·(n − 1)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import statistics
+import warnings
+from collections import Counter, defaultdict
+
+import polars as pl
+import pytest
+
+import cxkit as cx
+from cxkit import journey as j
+from cxkit.errors import CxDataWarning
+
+T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def random_log(seed: int, *, n_customers: int = 60, step: dt.timedelta, null_touchpoints=False):
+    rng = random.Random(seed)
+    touch = ["web", "call", "chat", "shop"] + ([None] if null_touchpoints else [])
+    rows = []
+    for c in range(n_customers):
+        cid = rng.choice(["C", "c", "C0", ""]) + str(c)  # ids of varied length and case
+        for _ in range(rng.choice([1, 1, 2, 3, 5, 8, 13])):
+            # few distinct times per customer: plenty of ties
+            rows.append((cid, T0 + step * rng.randint(0, 6), rng.choice(touch)))
+    rng.shuffle(rows)  # unsorted input
+    cid, ts, tp = zip(*rows, strict=True)
+    return pl.DataFrame({"customer_id": cid, "timestamp": ts, "touchpoint": tp})
+
+
+def linear_quantile(values: list[float], q: float) -> float:
+    x = sorted(values)
+    h = q * (len(x) - 1)
+    lo = math.floor(h)
+    hi = min(lo + 1, len(x) - 1)
+    return x[lo] + (h - lo) * (x[hi] - x[lo])
+
+
+def brute_transitions(df: pl.DataFrame, unit: float, collapse: bool = False) -> dict:
+    """(source, target) → (n, n_customers, median, p95) with gaps in ``unit`` time units."""
+    per = defaultdict(list)
+    for cid, ts, tp in df.iter_rows():
+        per[cid].append((ts, tp))
+    n, who, gaps = Counter(), defaultdict(set), defaultdict(list)
+    for cid, evs in per.items():
+        evs = sorted(evs, key=lambda e: e[0])  # stable: ties keep input order
+        if collapse:
+            evs = [e for i, e in enumerate(evs) if i == 0 or e[1] != evs[i - 1][1]]
+        names = ["(start)"] + [tp for _, tp in evs] + ["(end)"]
+        for i, edge in enumerate(zip(names, names[1:], strict=False)):
+            n[edge] += 1
+            who[edge].add(cid)
+            if 0 < i < len(evs):
+                gaps[edge].append((evs[i][0] - evs[i - 1][0]) / dt.timedelta(seconds=unit))
+    return {
+        e: (
+            n[e],
+            len(who[e]),
+            statistics.median(gaps[e]) if gaps[e] else None,
+            linear_quantile(gaps[e], 0.95) if gaps[e] else None,
+        )
+        for e in n
+    }
+
+
+def check_against_brute(tr: pl.DataFrame, ref: dict, unit: float) -> None:
+    got = {(r["source"], r["target"]): r for r in tr.iter_rows(named=True)}
+    assert set(got) == set(ref)
+    for edge, (n, n_cust, med, p95) in ref.items():
+        row = got[edge]
+        assert (row["n"], row["n_customers"]) == (n, n_cust), edge
+        for name, want in (("median_time", med), ("p95_time", p95)):
+            value = row[name]
+            if want is None:
+                assert value is None, (edge, name)
+            else:  # durations are whole time units, truncated like Polars' own quantile
+                assert value / dt.timedelta(seconds=unit) == pytest.approx(math.trunc(want), abs=1)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_transitions_equal_brute_force_on_random_logs(seed):
+    step = dt.timedelta(microseconds=1_234_567)  # sub-second gaps: medians fall between units
+    df = random_log(seed, step=step)
+    ref = brute_transitions(df, 1e-6)
+    check_against_brute(j.transitions(df), ref, 1e-6)
+    # medians of an even count of gaps are halves of a microsecond: truncated, never rounded up
+    check_against_brute(j.transitions(df.lazy()), ref, 1e-6)
+    ref_c = brute_transitions(df, 1e-6, collapse=True)
+    check_against_brute(j.transitions(df, collapse_repeats=True), ref_c, 1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_transitions_through_read_events(seed, tmp_path):
+    df = random_log(seed, step=dt.timedelta(minutes=7))
+    path = tmp_path / "events.parquet"
+    df.write_parquet(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CxDataWarning)  # random logs repeat some rows
+        ev = cx.read_events(path)
+    check_against_brute(j.transitions(ev), brute_transitions(df, 1.0), 1.0)
+
+
+def test_null_touchpoints_are_their_own_node():
+    df = random_log(3, step=dt.timedelta(seconds=30), null_touchpoints=True)
+    assert df["touchpoint"].null_count() > 0
+    check_against_brute(j.transitions(df), brute_transitions(df, 1.0), 1.0)
+
+
+def test_gaps_too_long_for_the_integer_key_take_the_polars_path():
+    # nanosecond times 40 years apart: more than 2**59 ns, so the sort key cannot hold the gap
+    df = pl.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "c"],
+            "timestamp": [dt.datetime(1980, 1, 1), dt.datetime(2020, 1, 1), dt.datetime(2021, 1, 1)]
+            + [dt.datetime(1990, 1, 1), dt.datetime(1990, 1, 2), dt.datetime(2000, 1, 1)],
+            "touchpoint": ["web", "call", "web", "web", "call", "web"],
+        }
+    ).with_columns(pl.col("timestamp").cast(pl.Datetime("ns")))
+    tr = j.transitions(df)
+    check_against_brute(tr, brute_transitions(df, 1e-6), 1e-6)  # Python datetimes: µs
+    assert tr.schema["median_time"] == pl.Duration("ns")
+    row = tr.filter(source="web", target="call").row(0, named=True)
+    assert (
+        row["n"] == 2
+        and row["median_time"]
+        == ((dt.datetime(2020, 1, 1) - dt.datetime(1980, 1, 1)) + dt.timedelta(days=1)) / 2
+    )
+
+
+def test_empty_events_warn_and_return_no_rows():
+    df = pl.DataFrame(
+        {"customer_id": [], "timestamp": [], "touchpoint": []},
+        schema={"customer_id": pl.String, "timestamp": pl.Datetime("us"), "touchpoint": pl.String},
+    )
+    with pytest.warns(CxDataWarning, match="no events"):
+        tr = j.transitions(df)
+    assert tr.height == 0 and tr.columns[:4] == ["source", "target", "n", "n_customers"]
+
+
+# -- read_events: order check and duplicate count on sorted data --------------------------------
+def events(rows):
+    cid, ts, tp = zip(*rows, strict=True)
+    return pl.DataFrame({"customer_id": cid, "timestamp": ts, "touchpoint": tp})
+
+
+def test_sorted_input_is_not_sorted_again_and_unsorted_is():
+    rows = [
+        ("a", "2024-01-01 10:00", "x"),
+        ("a", "2024-01-01 11:00", "y"),
+        ("b", "2024-01-01 09:00", "x"),
+    ]
+    lf = cx.read_events(events(rows))
+    assert "SORT" not in lf.explain()
+    shuffled = cx.read_events(events(rows[::-1]))
+    assert "SORT" in shuffled.explain()
+    assert shuffled.collect().equals(lf.collect())
+    assert lf.collect()["touchpoint"].to_list() == ["x", "y", "x"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # sorted, a tie block of three: the copies are not neighbours (x, y, x)
+        ([("a", "t1", "x"), ("a", "t1", "y"), ("a", "t1", "x"), ("b", "t1", "x")], 1),
+        # sorted, blocks of two: neighbours equal in one block only
+        ([("a", "t1", "x"), ("a", "t1", "x"), ("a", "t2", "x"), ("a", "t2", "y")], 1),
+        # sorted, three copies in one block
+        ([("a", "t1", "x")] * 3 + [("b", "t1", "x")], 2),
+        # unsorted: the hashed count
+        ([("b", "t1", "x"), ("a", "t1", "x"), ("b", "t1", "x"), ("a", "t2", "x")], 1),
+        # sorted, ties but no copies
+        ([("a", "t1", "x"), ("a", "t1", "y"), ("a", "t1", "z")], 0),
+    ],
+)
+def test_duplicate_count_on_sorted_and_unsorted_data(rows, expected):
+    times = {"t1": "2024-01-01 10:00", "t2": "2024-01-01 11:00"}
+    raw = events([(c, times[t], p) for c, t, p in rows])
+    brute = len(rows) - len(set(rows))  # reference: Python set of whole rows
+    assert brute == expected
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CxDataWarning)
+        cx.read_events(raw)
+    found = [str(w.message) for w in caught if "repeat" in str(w.message)]
+    if expected:
+        assert len(found) == 1 and f"[{expected} rows]" in found[0]
+    else:
+        assert not found
+    report = cx.validate(raw, kind="events")
+    assert report.count("exact events (every column equal) are unique") == expected
