@@ -93,12 +93,14 @@ def ordered_events(
     if names:
         queries["names"] = out.select(P.unique())
     found = (
-        dict(zip(queries, pl.collect_all(list(queries.values()), engine="streaming")))
+        dict(zip(queries, pl.collect_all(list(queries.values()), engine="streaming"), strict=True))
         if queries
         else {}
     )
     if "unsorted" in found and found["unsorted"].item():
         out = out.sort([CUST, TIME], maintain_order=True)
+    else:  # in order, checked: let Polars group by customer along the sorted run
+        out = out.with_columns(C.set_sorted())
     if not names:
         return out
     found = found["names"][TOUCH].to_list()

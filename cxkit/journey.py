@@ -192,18 +192,31 @@ def transitions(
     ).sort(["n", "source", "target"], descending=[True, False, False], nulls_last=True)
 
 
-def _journeys(lf: pl.LazyFrame, max_steps: int | None) -> pl.LazyFrame:
-    """One row per customer: ``path`` (truncated with ``…``), ``n_steps``, ``duration``."""
-    steps = P if max_steps is None else P.head(max_steps)
-    per = lf.group_by(CUST).agg(
-        steps.str.join(SEP).alias("path"),
-        pl.len().cast(pl.Int64).alias("n_events"),
-        (T.max() - T.min()).alias("duration"),
+def _journey_counts(lf: pl.LazyFrame, names: list[str | None], max_steps: int | None):
+    """Customers per distinct journey (a list of touchpoints, cut at ``max_steps``).
+
+    Journeys are grouped as lists of small integer codes (an ``Enum``), not joined strings:
+    the ``" → "`` text is built once per distinct path, not once per customer.
+    Returns ``(per path frame, number of customers)``; the frame has ``codes``,
+    ``truncated``, ``n_customers``, ``median_duration`` and the ``durations`` list.
+    """
+    code = P.cast(pl.Enum([x for x in names if x is not None]))
+    steps = code if max_steps is None else code.head(max_steps)
+    per = (
+        lf.group_by(CUST)
+        .agg(
+            steps.alias("codes"),
+            (pl.len() > (2**62 if max_steps is None else max_steps)).alias("truncated"),
+            (T.max() - T.min()).alias("duration"),
+        )
+        .collect(engine="streaming")
     )
-    truncated = pl.lit(False) if max_steps is None else pl.col("n_events") > max_steps
-    return per.with_columns(truncated.alias("truncated")).with_columns(
-        pl.when("truncated").then(pl.col("path") + SEP + TRUNCATED).otherwise("path").alias("path")
+    counts = per.group_by("codes", "truncated").agg(
+        pl.len().cast(pl.Int64).alias("n_customers"),
+        pl.col("duration").median().alias("median_duration"),
+        pl.col("duration").alias("durations"),
     )
+    return counts, per.height
 
 
 def paths(
@@ -254,35 +267,25 @@ def paths(
     """
     if max_steps is not None and max_steps < 1:
         raise ValueError("max_steps must be a positive integer or None")
-    lf = ordered_events(events, customer, time, touchpoint)
-    per = _journeys(lf, max_steps).collect()
-    total = per.height
+    lf, names = ordered_events(events, customer, time, touchpoint, names=True)
+    per_path, total = _journey_counts(lf, names, max_steps)
     if total == 0:
         warn("paths(): there are no events, so there are no journeys.")
-    counts = (
-        per.group_by("path")
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_customers"),
-            pl.col("truncated").first(),
-            pl.col("duration").median().alias("median_duration"),
-        )
-        .sort(["n_customers", "path"], descending=[True, False])
-    )
+    shown = pl.col("codes").cast(pl.List(pl.String)).list.join(SEP)
+    counts = per_path.with_columns(
+        pl.when("truncated").then(shown + SEP + TRUNCATED).otherwise(shown).alias("path"),
+        pl.col("codes").list.drop_nulls().list.len().cast(pl.Int64).alias("n_steps"),
+    ).sort(["n_customers", "path"], descending=[True, False])
     kept = counts if top is None else counts.head(top)
-    rest = per.filter(~pl.col("path").is_in(kept["path"].implode()))
-    rows = kept.with_columns(
-        (pl.col("path").str.count_matches(SEP, literal=True) + 1 - pl.col("truncated"))
-        .cast(pl.Int64)
-        .alias("n_steps"),
-        pl.lit(1, pl.Int64).alias("n_variants"),
-    )
+    rest = counts.slice(kept.height)
+    rows = kept.with_columns(pl.lit(1, pl.Int64).alias("n_variants"))
     if rest.height:
         other = rest.select(
             pl.lit(OTHER_PATHS).alias("path"),
-            pl.len().cast(pl.Int64).alias("n_customers"),
+            pl.col("n_customers").sum(),
             pl.col("truncated").any(),
-            pl.col("duration").median().alias("median_duration"),
-            pl.col("path").n_unique().cast(pl.Int64).alias("n_variants"),
+            pl.col("durations").explode().median().alias("median_duration"),
+            pl.len().cast(pl.Int64).alias("n_variants"),
         )
         rows = pl.concat([rows, other], how="diagonal")
     return rows.select(

@@ -197,3 +197,37 @@ def test_duplicate_count_on_sorted_and_unsorted_data(rows, expected):
         assert not found
     report = cx.validate(raw, kind="events")
     assert report.count("exact events (every column equal) are unique") == expected
+
+
+# -- paths: journeys grouped as code lists ------------------------------------------------------
+@pytest.mark.parametrize(("seed", "max_steps", "top"), [(0, None, 3), (1, 2, 4), (2, 3, None)])
+def test_paths_equal_brute_force_on_random_logs(seed, max_steps, top):
+    df = random_log(seed, step=dt.timedelta(seconds=90))
+    per = defaultdict(list)
+    for cid, ts, tp in df.iter_rows():
+        per[cid].append((ts, tp))
+    journeys = {}
+    for cid, evs in per.items():
+        evs = sorted(evs, key=lambda e: e[0])
+        shown = [tp for _, tp in evs][:max_steps]
+        cut = max_steps is not None and len(evs) > max_steps
+        journeys[cid] = (" → ".join(shown) + (" → …" if cut else ""), evs[-1][0] - evs[0][0])
+    counts = Counter(path for path, _ in journeys.values())
+    order = sorted(counts, key=lambda p: (-counts[p], p))
+    kept = order if top is None else order[:top]
+    got = j.paths(df, max_steps=max_steps, top=top)
+    assert got["path"].to_list()[: len(kept)] == kept
+    assert got["n_customers"].to_list()[: len(kept)] == [counts[p] for p in kept]
+    for row in got.head(len(kept)).iter_rows(named=True):
+        durations = [d for p, d in journeys.values() if p == row["path"]]
+        assert row["median_duration"] == statistics.median(durations)
+        assert row["n_steps"] == len(row["path"].removesuffix(" → …").split(" → "))
+    rest = order[len(kept) :]
+    if rest:
+        other = got.row(-1, named=True)
+        assert other["path"] == "(other paths)"
+        assert other["n_variants"] == len(rest)
+        assert other["n_customers"] == sum(counts[p] for p in rest)
+        durations = [d for p, d in journeys.values() if p in set(rest)]
+        assert other["median_duration"] == statistics.median(durations)
+    assert got["share"].sum() == pytest.approx(1.0)
