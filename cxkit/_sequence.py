@@ -199,7 +199,10 @@ def funnel_ordered(lf: pl.LazyFrame, steps: list[str], window) -> pl.LazyFrame:
         )
         state = state.join(hit, on="start", how="left")
     depth = pl.sum_horizontal(pl.col(f"pos_{k}").is_not_null() for k in range(1, len(steps) + 1))
-    return _best_attempt(state.with_columns(depth.alias("depth")), "start", len(steps))
+    state = state.with_columns(depth.alias("depth"))
+    if window is None:  # one attempt per customer already: nothing to choose between
+        return state.select(K, "depth", *[f"t_{k}" for k in range(1, len(steps) + 1)])
+    return _best_attempt(state, "start", len(steps))
 
 
 def _best_attempt(attempts: pl.LazyFrame, order: str, k_steps: int) -> pl.LazyFrame:

@@ -450,25 +450,39 @@ def funnel(
     win = None if window is None else to_timedelta(window, "window")
     by_cols = as_list(by)
     # sorted once and kept: the engine and the per-customer groups both read it
+    # the customer id becomes an integer key (1, 2, … in order): narrower rows, cheaper joins
     lf = (
         ordered_events(events, customer, time, touchpoint, keep=by_cols)
-        .with_columns(customer_number().alias(KEY))
-        .collect()
+        .select(
+            customer_number().alias(KEY),
+            FIRST.alias("__cx_first"),
+            T,
+            P,
+            *[pl.col(b) for b in dict.fromkeys(by_cols)],
+        )
+        .collect(engine="streaming")
         .lazy()
     )
     warn_unknown(steps, lf, "Funnel step")
     engine = {"ordered": funnel_ordered, "strict": funnel_strict, "any": funnel_any}[mode]
     reached = engine(lf, steps, win)
-    groups = lf.filter(FIRST).select(KEY, *by_cols)
-    per = groups.join(reached, on=KEY, how="left").with_columns(pl.col("depth").fill_null(0))
+    if by_cols:  # every customer, with their group; depth 0 for those who never started
+        groups = lf.filter(pl.col("__cx_first")).select(KEY, *by_cols)
+        per = groups.join(reached, on=KEY, how="left").with_columns(pl.col("depth").fill_null(0))
+        n_total = pl.len()
+    else:  # only those who started matter; the total is a count
+        per = reached
+        n_total = pl.lit(lf.select(pl.col("__cx_first").sum()).collect().item(), pl.UInt32)
     k_steps = len(steps)
-    aggs = [pl.len().alias("n_total")]
+    aggs = [n_total.alias("n_total")]
     for k in range(1, k_steps + 1):
         aggs.append((pl.col("depth") >= k).sum().alias(f"n_{k}"))
         if k > 1 and mode != "any":
             gap = pl.col(f"t_{k}") - pl.col(f"t_{k - 1}")
             aggs.append(gap.filter(pl.col("depth") >= k).median().alias(f"m_{k}"))
-    table = (per.group_by(by_cols).agg(aggs) if by_cols else per.select(aggs)).collect()
+    table = (per.group_by(by_cols).agg(aggs) if by_cols else per.select(aggs)).collect(
+        engine="streaming"
+    )
     if by_cols:
         table = table.sort(by_cols, nulls_last=True)
     time_type = lf.collect_schema()[TIME]

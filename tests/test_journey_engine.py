@@ -231,3 +231,75 @@ def test_paths_equal_brute_force_on_random_logs(seed, max_steps, top):
         durations = [d for p, d in journeys.values() if p in set(rest)]
         assert other["median_duration"] == statistics.median(durations)
     assert got["share"].sum() == pytest.approx(1.0)
+
+
+# -- funnel: every mode, with and without a window, against brute force -------------------------
+STEPS = ["web", "call", "shop"]
+
+
+def brute_depth(evs, mode, window):
+    """Deepest step reached and, for the best attempt, the step times (brute force)."""
+    n = len(evs)
+    best = (0, [])
+    if mode == "any":
+        anchors = [t for t, tp in evs if tp in STEPS] if window else [None]
+        if not any(tp == STEPS[0] for _, tp in evs):
+            return best
+        for t0 in anchors:
+            depth = 0
+            for step in STEPS:
+                times = [
+                    t for t, tp in evs if tp == step and (t0 is None or t0 <= t <= t0 + window)
+                ]
+                if not times:
+                    break
+                depth += 1
+            best = max(best, (depth, []), key=lambda b: b[0])
+        return best
+    for s in range(n):
+        if evs[s][1] != STEPS[0]:
+            continue
+        times, pos = [evs[s][0]], s
+        for step in STEPS[1:]:
+            if mode == "strict":
+                nxt = pos + 1 if pos + 1 < n and evs[pos + 1][1] == step else None
+            else:
+                nxt = next((i for i in range(pos + 1, n) if evs[i][1] == step), None)
+            if nxt is None or (window is not None and evs[nxt][0] - times[0] > window):
+                break
+            times.append(evs[nxt][0])
+            pos = nxt
+        if len(times) > best[0]:  # the earliest start wins among equals
+            best = (len(times), times)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("mode", ["ordered", "strict", "any"])
+@pytest.mark.parametrize("window", [None, dt.timedelta(minutes=20)])
+def test_funnel_equals_brute_force_on_random_logs(seed, mode, window):
+    df = random_log(seed, step=dt.timedelta(minutes=7), n_customers=80)
+    df = df.with_columns(segment=pl.col("customer_id").str.len_chars() % 2)
+    per = defaultdict(list)
+    seg = {}
+    for cid, ts, tp, s in df.iter_rows():
+        per[cid].append((ts, tp))
+        seg[cid] = s
+    best = {
+        cid: brute_depth(sorted(evs, key=lambda e: e[0]), mode, window) for cid, evs in per.items()
+    }
+    got = j.funnel(df, STEPS, mode=mode, window=window)
+    expected = [sum(d >= k for d, _ in best.values()) for k in range(1, 4)]
+    assert got["n_customers"].to_list() == expected
+    assert got["share_of_customers"][0] == pytest.approx(expected[0] / len(per))
+    if window is None and mode != "any":
+        for k in (2, 3):
+            gaps = [t[k - 1] - t[k - 2] for d, t in best.values() if d >= k]
+            want = statistics.median(gaps) if gaps else None
+            assert got["median_time_from_previous"][k - 1] == want
+    by = j.funnel(df, STEPS, mode=mode, window=window, by="segment")
+    for s in (0, 1):
+        part = [best[c][0] for c in per if seg[c] == s]
+        rows = by.filter(pl.col("segment") == s)
+        assert rows["n_customers"].to_list() == [sum(d >= k for d in part) for k in range(1, 4)]
+        assert rows["share_of_customers"][0] == pytest.approx(sum(d >= 1 for d in part) / len(part))
