@@ -32,9 +32,9 @@ class Check:
     when_also: pl.Expr | None = None  # the rule only fails if this is also true on some row
     upper_bound: pl.Expr | None = None  # cheap aggregate ≥ the count; 0 means the rule holds
     candidates: pl.Expr | None = None  # rows that may break the rule (exact check runs on them)
-    # when the pass finds the rows sorted by ``run_checks``'s ``sort_key``: a cheaper bound
-    # used instead of ``upper_bound``, exact when the aggregate ``sorted_exact`` is 0 (else the
-    # rows ``sorted_candidates`` are checked exactly)
+    # When the pass finds the rows sorted by ``run_checks``'s ``sort_key``: a cheaper aggregate
+    # used instead of ``upper_bound``, the exact count while the aggregate ``sorted_exact`` is
+    # 0; otherwise the rows ``sorted_candidates`` are checked exactly
     sorted_bound: pl.Expr | None = None
     sorted_exact: pl.Expr | None = None
     sorted_candidates: pl.Expr | None = None
@@ -189,13 +189,14 @@ def run_checks(
         return report
     for i, c in enumerate(checks):
         bad = int(counts[f"__c{i}"] or 0)
-        if bad == 0 or (c.when_also is not None and not counts[f"__w{i}"]):
-            continue
         sorted_path = is_sorted and c.sorted_bound is not None
-        inexact = sorted_path and c.sorted_exact is not None and counts[f"__e{i}"]
-        if c.level != "error" and not FULL_DETAIL.get() and not inexact:
-            # a warning from read_*: the count is enough (for a hashed duplicate check it is
-            # the 64-bit-hash count, wrong only on a hash collision, ~n²/2⁶⁵)
+        inexact = sorted_path and c.sorted_exact is not None and bool(counts[f"__e{i}"])
+        if (bad == 0 and not inexact) or (c.when_also is not None and not counts[f"__w{i}"]):
+            continue
+        quick = c.level != "error" and not FULL_DETAIL.get()
+        if quick and not inexact:
+            # a warning from read_*: the count is enough (for a hashed duplicate check on
+            # unsorted rows it is the 64-bit-hash count, wrong only on a hash collision, ~n²/2⁶⁵)
             report.problems.append(Problem(c.level, c.column, c.rule, bad, [], c.message, c.hint))
             continue
         cols = [c.column] if c.column and c.column in lf.collect_schema().names() else []
@@ -206,6 +207,9 @@ def run_checks(
             bad = int(rows.select(c.flag.sum()).collect().item())
             if bad == 0:
                 continue
+        if quick:
+            report.problems.append(Problem(c.level, c.column, c.rule, bad, [], c.message, c.hint))
+            continue
         if c.level == "info":
             report.problems.append(Problem(c.level, c.column, c.rule, bad, [], c.message, c.hint))
             continue

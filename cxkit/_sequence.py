@@ -19,7 +19,7 @@ import polars as pl
 
 from cxkit._checks import unsorted_rows
 from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
-from cxkit.io import is_sorted_events
+from cxkit.io import is_sorted_events, unordered_plan
 
 START, END = "(start)", "(end)"
 OTHER_PATHS = "(other paths)"
@@ -90,8 +90,10 @@ def ordered_events(
     )
     known_sorted = (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events)
     queries = {} if known_sorted else {"unsorted": out.select(unsorted_rows((C, T)))}
-    if names:
-        queries["names"] = out.select(P.unique())
+    if names:  # from the rows before any sort: the distinct touchpoints need no order
+        unordered = unordered_plan(events) if known_sorted else None
+        rows = out if unordered is None else unordered.select(pl.col(touchpoint).alias(TOUCH))
+        queries["names"] = rows.select(P.cast(pl.String).unique())
     found = (
         dict(zip(queries, pl.collect_all(list(queries.values()), engine="streaming"), strict=True))
         if queries

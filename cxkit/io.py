@@ -69,9 +69,25 @@ _OFFSET = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 _SORTED_EVENTS: weakref.WeakValueDictionary[int, pl.LazyFrame] = weakref.WeakValueDictionary()
 
 
+# ... and the same events before that sort (the same plan when the rows were in order already):
+# queries that do not need the order (the distinct touchpoints) run on it and skip the sort
+_UNORDERED_PLAN: dict[int, pl.LazyFrame] = {}
+
+
 def is_sorted_events(frame: Any) -> bool:
     """True when ``frame`` is, unchanged, a frame returned by :func:`read_events`."""
     return isinstance(frame, pl.LazyFrame) and _SORTED_EVENTS.get(id(frame)) is frame
+
+
+def unordered_plan(frame: Any) -> pl.LazyFrame | None:
+    """For a frame from :func:`read_events`: the same rows without its sort (else None)."""
+    return _UNORDERED_PLAN.get(id(frame)) if is_sorted_events(frame) else None
+
+
+def _register_sorted(frame: pl.LazyFrame, unordered: pl.LazyFrame) -> None:
+    _SORTED_EVENTS[id(frame)] = frame
+    _UNORDERED_PLAN[id(frame)] = unordered
+    weakref.finalize(frame, _UNORDERED_PLAN.pop, id(frame), None)
 
 
 BOOLEAN_TEXT = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
@@ -311,15 +327,18 @@ def _duplicates_check(
     key = pl.struct([pl.col(c) for c in columns]) if len(columns) > 1 else pl.col(columns[0])
     sorted_parts: dict[str, pl.Expr] = {}
     if sort_key is not None:
-        # on rows sorted by ``sort_key``, equal rows sit in one block of tied keys; while no
-        # block has 3 or more rows, the copies are exactly the rows equal to the row before
+        # on rows sorted by ``sort_key``, equal rows sit in one block of tied keys: while no
+        # block has more than three rows, comparing each row with the one or two before it in
+        # its block finds every copy (bigger blocks are rare; their rows are checked exactly)
         tie = tied_to_previous(sort_key)
-        same = tie & pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in columns)
-        third = tie & tie.shift(1).fill_null(False)  # 3rd, 4th, … row of a block
+        tie2 = tie & tie.shift(1).fill_null(False)  # tied to the two rows before it
+
+        def equal_to(back: int) -> pl.Expr:
+            return pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(back)) for c in columns)
+
         sorted_parts = {
-            # a block of s ≥ 3 rows holds at most s − 1 ≤ 2(s − 2) copies
-            "sorted_bound": same.sum() + 2 * third.sum(),
-            "sorted_exact": third.sum(),
+            "sorted_bound": ((tie & equal_to(1)) | (tie2 & equal_to(2))).sum(),
+            "sorted_exact": (tie2 & tie.shift(2).fill_null(False)).sum(),
             "sorted_candidates": tied_rows(sort_key),
         }
     return Check(
@@ -388,9 +407,10 @@ def _events(source, customer, time, touchpoint, tz, score, scale, time_format, d
         *([pl.col("__score").alias("score")] if score is not None else []),
         *[pl.col(c) for c in extras],
     )
+    unordered = canon
     if not report.is_sorted:  # already in (customer, time) order: a stable sort changes nothing
         canon = canon.sort(["customer_id", "timestamp"], maintain_order=True)
-    return canon, report
+    return canon, report, unordered
 
 
 def read_events(
@@ -445,11 +465,11 @@ def read_events(
         Missing or ambiguous columns, empty or unreadable files, null ids or touchpoints,
         unparseable or missing timestamps, naive/aware mixing, scores off the scale.
     """
-    frame, report = _events(
+    frame, report, unordered = _events(
         source, customer, time, touchpoint, tz, score, scale, time_format, drop_duplicates
     )
     _finish(report)
-    _SORTED_EVENTS[id(frame)] = frame
+    _register_sorted(frame, unordered)
     return frame
 
 
@@ -764,7 +784,7 @@ def validate(source: Any, *, kind: str = "events", **options: Any) -> ReadReport
             options.get("scale"),
             options.get("time_format"),
             options.get("drop_duplicates", False),
-        ),
+        )[:2],
         "customers": lambda: _customers(
             source,
             options.get("customer", "customer_id"),

@@ -178,6 +178,25 @@ def test_sorted_input_is_not_sorted_again_and_unsorted_is():
         ([("a", "t1", "x")] * 3 + [("b", "t1", "x")], 2),
         # unsorted: the hashed count
         ([("b", "t1", "x"), ("a", "t1", "x"), ("b", "t1", "x"), ("a", "t2", "x")], 1),
+        # sorted, a copy in a block of two and one in a block of three (at the very end)
+        ([("a", "t1", "x")] * 2 + [("b", "t1", "x"), ("b", "t1", "y"), ("b", "t1", "x")], 2),
+        # sorted, a block of four at the start holding two copies, then a block of two
+        (
+            [("a", "t1", "y"), ("a", "t1", "x"), ("a", "t1", "y"), ("a", "t1", "x")]
+            + [("a", "t2", "x")] * 2,
+            3,
+        ),
+        # sorted, a block of five: copies two and four rows apart
+        (
+            [
+                ("a", "t1", "x"),
+                ("a", "t1", "y"),
+                ("a", "t1", "z"),
+                ("a", "t1", "w"),
+                ("a", "t1", "x"),
+            ],
+            1,
+        ),
         # sorted, ties but no copies
         ([("a", "t1", "x"), ("a", "t1", "y"), ("a", "t1", "z")], 0),
     ],
