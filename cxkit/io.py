@@ -64,8 +64,9 @@ __all__ = [
 
 # an offset after a clock time: "…10:00Z", "…10:00:00.5+01:00", "…10:00 -0500"
 _OFFSET = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
-# Frames returned by read_events (id → frame; entries vanish with the frame). Their plan already
-# sorts by (customer_id, timestamp, input order), so the journey functions need not sort again.
+# Frames returned by read_events (id → frame; entries vanish with the frame). Their rows come in
+# (customer_id, timestamp, input order) order — as read when the validation pass found them so,
+# else through a stable sort in the plan — so the journey functions need not check or sort.
 _SORTED_EVENTS: weakref.WeakValueDictionary[int, pl.LazyFrame] = weakref.WeakValueDictionary()
 
 
