@@ -32,9 +32,10 @@ class Check:
     when_also: pl.Expr | None = None  # the rule only fails if this is also true on some row
     upper_bound: pl.Expr | None = None  # cheap aggregate ≥ the count; 0 means the rule holds
     candidates: pl.Expr | None = None  # rows that may break the rule (exact check runs on them)
-    # When the pass finds the rows sorted by ``run_checks``'s ``sort_key``: a cheaper aggregate
-    # used instead of ``upper_bound``, the exact count while the aggregate ``sorted_exact`` is
-    # 0; otherwise the rows ``sorted_candidates`` are checked exactly
+    # When the pass finds the rows sorted by ``run_checks``'s ``sort_key``: rows flagged by
+    # ``sorted_bound`` are counted instead of ``upper_bound`` — the exact count while no row is
+    # flagged by ``sorted_exact``; otherwise the rows ``sorted_candidates`` are checked exactly.
+    # Such row flags may look at most ``LOOK_BACK`` rows back (the pass may run in slices).
     sorted_bound: pl.Expr | None = None
     sorted_exact: pl.Expr | None = None
     sorted_candidates: pl.Expr | None = None
@@ -100,14 +101,18 @@ class ReadReport:
         return "\n".join(lines)
 
 
-def unsorted_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
-    """Rows that come before their predecessor in ``(key[0], key[1])`` order; nulls count too.
-
-    0 means a stable sort by the key would leave the rows as they are.
+def out_of_order(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+    """True on rows that come before their predecessor in ``(key[0], key[1])`` order, or hold
+    a null key. None of them means a stable sort by the key would leave the rows as they are.
     """
     a, b = key
-    before = (a.shift(1) > a) | ((a.shift(1) == a) & (b.shift(1) > b))
-    return before.fill_null(False).sum() + a.null_count() + b.null_count()
+    before = ((a.shift(1) > a) | ((a.shift(1) == a) & (b.shift(1) > b))).fill_null(False)
+    return before | a.is_null() | b.is_null()
+
+
+def unsorted_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+    """How many rows are :func:`out_of_order` (0: already sorted by the key)."""
+    return out_of_order(key).sum()
 
 
 def tied_to_previous(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
@@ -120,6 +125,27 @@ def tied_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
     """Rows (of sorted data) whose key equals that of the row before or after them."""
     tie = tied_to_previous(key)
     return tie | tie.shift(-1).fill_null(False)
+
+
+#: Sources whose size is known up front (Parquet, in-memory frames) are checked in slices of
+#: this many rows when a ``sort_key`` is given, so memory stays flat however long the file is.
+SLICE_ROWS = 8_000_000
+LOOK_BACK = 2  # rows a row-level check may look back (``shift(1)``, ``shift(2)``)
+
+
+def _row_flag_counts(lf: pl.LazyFrame, flags: dict[str, pl.Expr], n_rows: int) -> dict[str, int]:
+    """``{name: rows flagged}`` over ``lf``, slice by slice; each slice re-reads the
+    ``LOOK_BACK`` rows before it so that shifted comparisons see their real neighbours."""
+    totals = dict.fromkeys(flags, 0)
+    for start in range(0, n_rows, SLICE_ROWS):
+        back = min(start, LOOK_BACK)
+        own = pl.int_range(pl.len()) >= back
+        part = lf.slice(start - back, SLICE_ROWS + back).select(
+            (flag & own).sum().alias(name) for name, flag in flags.items()
+        )
+        for name, value in part.collect(engine="streaming").row(0, named=True).items():
+            totals[name] += int(value or 0)
+    return totals
 
 
 def run_checks(
@@ -138,20 +164,19 @@ def run_checks(
 
     def bound(c: Check, use_sorted: bool) -> pl.Expr:
         if use_sorted and c.sorted_bound is not None:
-            return c.sorted_bound
+            return c.sorted_bound.sum()
         return c.flag.sum() if c.upper_bound is None else c.upper_bound
 
-    aggs = [pl.len().alias("__n")]
-    if sort_key is not None:
-        aggs.append(unsorted_rows(sort_key).alias("__unsorted"))
-    for i, c in enumerate(checks):
-        aggs.append(bound(c, sort_key is not None).alias(f"__c{i}"))
-        if sort_key is not None and c.sorted_exact is not None:
-            aggs.append(c.sorted_exact.alias(f"__e{i}"))
-        if c.when_also is not None:
-            aggs.append(c.when_also.sum().alias(f"__w{i}"))
     try:
-        counts = lf.select(aggs).collect(engine="streaming").row(0, named=True)
+        if sort_key is not None:
+            counts = _sorted_pass(opened, checks, sort_key)
+        else:
+            aggs = [pl.len().alias("__n")]
+            for i, c in enumerate(checks):
+                aggs.append(bound(c, False).alias(f"__c{i}"))
+                if c.when_also is not None:
+                    aggs.append(c.when_also.sum().alias(f"__w{i}"))
+            counts = lf.select(aggs).collect(engine="streaming").row(0, named=True)
         if sort_key is not None and counts["__unsorted"]:
             redo = [
                 bound(c, False).alias(f"__c{i}")
@@ -222,3 +247,21 @@ def run_checks(
         )
         report.problems.append(Problem(c.level, c.column, c.rule, bad, sample, c.message, c.hint))
     return report
+
+
+def _sorted_pass(
+    opened: Opened, checks: list[Check], sort_key: tuple[pl.Expr, pl.Expr]
+) -> dict[str, int]:
+    """The first pass with a ``sort_key``: every count is a count of flagged rows."""
+    flags = {"__unsorted": out_of_order(sort_key)}
+    for i, c in enumerate(checks):
+        flags[f"__c{i}"] = c.sorted_bound if c.sorted_bound is not None else c.flag
+        if c.sorted_exact is not None:
+            flags[f"__e{i}"] = c.sorted_exact
+        if c.when_also is not None:
+            flags[f"__w{i}"] = c.when_also
+    n_rows = opened.n_rows
+    if n_rows is not None and n_rows > SLICE_ROWS:
+        return {"__n": n_rows, **_row_flag_counts(opened.frame, flags, n_rows)}
+    aggs = [pl.len().alias("__n"), *(f.sum().alias(k) for k, f in flags.items())]
+    return opened.frame.select(aggs).collect(engine="streaming").row(0, named=True)

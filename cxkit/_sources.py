@@ -31,6 +31,8 @@ class Opened:
     frame: pl.LazyFrame
     label: str
     renamed_duplicates: dict[str, list[str]] = field(default_factory=dict)
+    #: rows, when known without reading the data (Parquet metadata, in-memory frames)
+    n_rows: int | None = None
 
 
 def _is_pandas(obj: Any) -> bool:
@@ -111,7 +113,7 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
     if isinstance(source, pl.LazyFrame):
         return Opened(source, "<LazyFrame>")
     if isinstance(source, pl.DataFrame):
-        return Opened(source.lazy(), "<DataFrame>")
+        return Opened(source.lazy(), "<DataFrame>", n_rows=source.height)
     if _is_pandas(source):
         names, renamed = _dedupe([str(c) for c in source.columns])
         pdf = source.copy(deep=False)
@@ -126,7 +128,9 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
                 hint="convert mixed-type (object) columns to str or numbers first",
             ) from exc
         _warn_renamed(renamed, "<pandas.DataFrame>")
-        return Opened(frame.lazy(), "<pandas.DataFrame>", renamed_duplicates=renamed)
+        return Opened(
+            frame.lazy(), "<pandas.DataFrame>", renamed_duplicates=renamed, n_rows=frame.height
+        )
     if not isinstance(source, str | Path):
         raise CxDataError(
             f"Unsupported source of type {type(source).__name__}.",
@@ -204,7 +208,13 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
             rule="one JSON object per line",
         )
     _warn_renamed(renamed, label)
-    return Opened(frame, label, renamed_duplicates=renamed)
+    n_rows = None
+    if ext in PARQUET_EXT:  # from the footers: no data is read
+        try:
+            n_rows = frame.select(pl.len()).collect().item()
+        except pl.exceptions.PolarsError:
+            n_rows = None  # the validation pass will say what is wrong with the file
+    return Opened(frame, label, renamed_duplicates=renamed, n_rows=n_rows)
 
 
 def _scan(

@@ -338,8 +338,8 @@ def _duplicates_check(
             return pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(back)) for c in columns)
 
         sorted_parts = {
-            "sorted_bound": ((tie & equal_to(1)) | (tie2 & equal_to(2))).sum(),
-            "sorted_exact": (tie2 & tie.shift(2).fill_null(False)).sum(),
+            "sorted_bound": (tie & equal_to(1)) | (tie2 & equal_to(2)),
+            "sorted_exact": tie2 & tie.shift(2).fill_null(False),
             "sorted_candidates": tied_rows(sort_key),
         }
     return Check(

@@ -322,3 +322,36 @@ def test_funnel_equals_brute_force_on_random_logs(seed, mode, window):
         rows = by.filter(pl.col("segment") == s)
         assert rows["n_customers"].to_list() == [sum(d >= k for d in part) for k in range(1, 4)]
         assert rows["share_of_customers"][0] == pytest.approx(sum(d >= 1 for d in part) / len(part))
+
+
+# -- the validation pass in slices (sources of known size) -------------------------------------
+@pytest.mark.parametrize("slice_rows", [1, 2, 3, 5, 1000])
+def test_validation_in_slices_counts_like_one_pass(monkeypatch, tmp_path, slice_rows):
+    import cxkit._checks as checks
+
+    monkeypatch.setattr(checks, "SLICE_ROWS", slice_rows)
+    t = ["2024-01-01 10:00", "2024-01-01 11:00"]
+    rows = [  # ordered; copies at every distance the check looks back, across slice edges
+        ("a", t[0], "x"), ("a", t[0], "x"), ("a", t[0], "y"), ("a", t[0], "x"),
+        ("a", t[1], "y"), ("b", t[0], "x"), ("b", t[0], "y"), ("b", t[0], "x"),
+        ("c", t[1], "z"), ("c", t[1], "z"),
+    ]  # fmt: skip
+    brute = len(rows) - len(set(rows))  # 4: Python set of whole rows
+    path = tmp_path / "ordered.parquet"
+    events(rows).write_parquet(path)
+    for source in (path, events(rows)):
+        with pytest.warns(CxDataWarning, match=rf"repeat.*\[{brute} rows\]"):
+            lf = cx.read_events(source)
+        assert "SORT" not in lf.explain()
+    # one pair out of order, at every possible slice edge
+    for i in range(1, len(rows)):
+        swapped = rows[: i - 1] + [rows[i], rows[i - 1]] + rows[i + 1 :]
+        if sorted(swapped, key=lambda r: (r[0], r[1])) == swapped:
+            continue  # swapping tied rows keeps the order
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CxDataWarning)
+            lf = cx.read_events(events(swapped))
+        assert "SORT" in lf.explain(), i
+    report = cx.validate(path, kind="events")
+    assert report.n_rows == len(rows)
+    assert report.count("exact events (every column equal) are unique") == brute
