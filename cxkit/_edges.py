@@ -28,7 +28,7 @@ import polars as pl
 def edge_stats(
     lf: pl.LazyFrame, names: list[str | None], first: pl.Expr, touch: pl.Expr, time: pl.Expr
 ) -> tuple[pl.DataFrame, pl.DataType]:
-    """Per edge code: ``edge, n, n_customers, n_end, median_gap, p95_gap`` and the gap dtype.
+    """Per edge code: ``edge, n, n_customers, n_end, median_gap, p95_gap``, and their dtype.
 
     ``lf`` holds sorted events; ``names`` the distinct touchpoints (``None`` for a null one).
     Codes: 0 = ``(start)``, ``i + 1`` = ``names[i]``. ``n_end`` counts the customers whose
@@ -36,12 +36,10 @@ def edge_stats(
     """
     known = [x for x in names if x is not None]
     k = len(names) + 1
-    if k * k >= 2**31:
-        raise ValueError(f"too many distinct touchpoints ({len(names):,}) for transitions()")
-    code = touch.cast(pl.Enum(known)).to_physical().cast(pl.UInt32) + 1
+    code = touch.cast(pl.Enum(known)).to_physical().cast(pl.UInt64) + 1
     if len(known) < len(names):  # the null touchpoint gets the last code
         code = code.fill_null(len(names))
-    prev = pl.when(first).then(0).otherwise(code.shift(1)).cast(pl.UInt32)
+    prev = pl.when(first).then(0).otherwise(code.shift(1)).cast(pl.UInt64)
     rows = lf.select(
         (prev * k + code).alias("edge"),
         first.cast(pl.UInt64).cum_sum().alias("cust"),
@@ -49,6 +47,8 @@ def edge_stats(
         first.shift(-1).fill_null(True).alias("last"),
     ).collect(engine="streaming")
     gap_dtype = rows.schema["gap"]
+    # durations stay durations; gaps of plain numbers are summarised as Float64, like Polars
+    out_dtype = gap_dtype if gap_dtype.is_temporal() else pl.Float64
     bits = _gap_bits(rows, k * k)
     gap = pl.col("gap")
     # three independent queries over the same rows, run side by side
@@ -68,46 +68,50 @@ def edge_stats(
             if bits is None  # gaps that do not fit an integer key: Polars' per-group path
             else rows.lazy()
             .filter(gap.is_not_null())
-            .select(
-                (
-                    pl.col("edge").cast(pl.UInt64) * 2**bits + gap.to_physical().cast(pl.UInt64)
-                ).sort()
-            ),
+            .select((pl.col("edge") * 2**bits + gap.to_physical().cast(pl.UInt64)).sort()),
         ]
     )
-    edges = counts["edge"].cast(pl.UInt64).to_numpy()
-    per_edge = dict(zip(firsts["edge"].to_list(), firsts["len"].to_list(), strict=True))
-    distinct = np.array([per_edge.get(int(e), 0) for e in edges], dtype=np.int64)
     # (start) edges: one per customer, so n_customers = n
-    out = counts.with_columns(n_customers=np.where(edges < k, counts["n"].to_numpy(), distinct))
+    out = counts.join(firsts, on="edge", how="left").with_columns(
+        pl.when(pl.col("edge") < k)
+        .then(pl.col("n"))
+        .otherwise(pl.col("n_distinct").fill_null(0))
+        .cast(pl.Int64)
+        .alias("n_customers")
+    )
     if bits is None:
         out = out.join(gaps, on="edge", how="left")
-        return out, gaps.schema["median_gap"]
-    med, p95 = _quantiles_at_ranks(gaps.to_series().to_numpy(), edges, bits)
-    dtype = pl.Int64 if gap_dtype.is_temporal() else pl.Float64
+    else:
+        edges = out["edge"].to_numpy()
+        keys = gaps.to_series().to_numpy()
+        med, p95 = _quantiles_at_ranks(keys, edges, bits, whole=gap_dtype.is_temporal())
+        out = out.with_columns(
+            pl.Series("median_gap", med).fill_nan(None), pl.Series("p95_gap", p95).fill_nan(None)
+        )
     out = out.with_columns(
-        pl.Series("median_gap", med).fill_nan(None).cast(dtype),
-        pl.Series("p95_gap", p95).fill_nan(None).cast(dtype),
+        pl.col("median_gap", "p95_gap").cast(pl.Int64 if out_dtype.is_temporal() else pl.Float64)
     )
-    if gap_dtype.is_temporal():
-        out = out.with_columns(pl.col("median_gap", "p95_gap").cast(gap_dtype))
-    return out, gap_dtype
+    return out.with_columns(pl.col("median_gap", "p95_gap").cast(out_dtype)), out_dtype
 
 
 def _distinct_pairs(rows: pl.DataFrame, k: int) -> pl.LazyFrame:
-    """Customers per edge: the distinct ``(customer, edge)`` keys of one sorted column.
+    """Customers per edge: ``edge, n_distinct`` (edges other than from ``(start)``).
 
     Rows already come in customer order, so the customer-major key ``customer · k² + edge`` is
-    sorted but for the short stretches inside each customer: the cheapest sort there is.
+    sorted but for the short stretches inside each customer: the cheapest sort there is. When
+    that key would not fit 64 bits (billions of customers × a huge touchpoint set), a hash
+    ``n_unique`` per edge does the same count.
     """
-    key = pl.col("cust") * (k * k) + pl.col("edge").cast(pl.UInt64)
+    lf = rows.lazy().filter(pl.col("edge") >= k)
+    n_customers = int(rows["cust"].max() or 0)
+    if (n_customers + 1) * k * k >= 2**64:
+        return lf.group_by("edge").agg(pl.col("cust").n_unique().alias("n_distinct"))
+    key = pl.col("cust") * (k * k) + pl.col("edge")
     return (
-        rows.lazy()
-        .filter(pl.col("edge") >= k)  # (start) edges are counted without it
-        .select(key.sort().alias("key"))
+        lf.select(key.sort().alias("key"))
         .filter(pl.col("key") != pl.col("key").shift(1).fill_null(2**64 - 1))  # first of each
         .group_by((pl.col("key") % (k * k)).alias("edge"))
-        .len()
+        .agg(pl.len().alias("n_distinct"))
     )
 
 
@@ -117,6 +121,8 @@ def _gap_bits(rows: pl.DataFrame, n_codes: int) -> int | None:
     if not (dtype.is_temporal() or dtype.is_integer()):
         return None
     bits = 63 - int(n_codes).bit_length()
+    if bits < 8:  # a huge touchpoint set leaves no room for the gap
+        return None
     values = rows["gap"].to_physical()
     lo, hi = values.min(), values.max()
     if lo is not None and (lo < 0 or hi >= 2**bits):
@@ -124,9 +130,13 @@ def _gap_bits(rows: pl.DataFrame, n_codes: int) -> int | None:
     return bits
 
 
-def _quantiles_at_ranks(keys: np.ndarray, edges: np.ndarray, bits: int):
-    """Median and p95 per edge from the sorted keys: linear interpolation at rank q·(n − 1)."""
+def _quantiles_at_ranks(keys: np.ndarray, edges: np.ndarray, bits: int, *, whole: bool):
+    """Median and p95 per edge from the sorted keys: linear interpolation at rank q·(n − 1).
+
+    ``whole``: durations, truncated to whole time units as Polars does for them.
+    """
     shift = np.uint64(2**bits)
+    edges = edges.astype(np.uint64)
     start = np.searchsorted(keys, edges * shift, "left").astype(np.int64)
     count = np.searchsorted(keys, (edges + np.uint64(1)) * shift, "left") - start
     result = []
@@ -141,5 +151,6 @@ def _quantiles_at_ranks(keys: np.ndarray, edges: np.ndarray, bits: int):
         i1 = np.where(count > 0, start + high, 0)
         x0 = (keys[i0] % shift).astype(np.float64)
         x1 = (keys[i1] % shift).astype(np.float64)
-        result.append(np.where(count > 0, np.trunc(x0 + (x1 - x0) * (pos - low)), np.nan))
+        value = x0 + (x1 - x0) * (pos - low)
+        result.append(np.where(count > 0, np.trunc(value) if whole else value, np.nan))
     return result[0], result[1]

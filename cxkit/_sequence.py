@@ -71,10 +71,11 @@ def ordered_events(
 ) -> pl.LazyFrame | tuple[pl.LazyFrame, list[str | None]]:
     """Events as ``__cx_customer, __cx_time, __cx_touchpoint, *keep``, stably sorted.
 
-    Frames from ``cx.read_events`` are sorted already. Any other frame gets one streaming pass
-    that checks its order, and is sorted only when that pass finds it out of order (a stable
-    sort of ordered rows is the identity). With ``names=True`` the same pass also returns the
-    distinct touchpoints (sorted; ``None`` last for a null touchpoint).
+    Frames from ``cx.read_events`` are in order already (their plan sorts when the file was not).
+    Any other frame is read once into these few columns (a lazy plan may not give the same row
+    order twice, e.g. after a join, so its order is checked on the rows actually used), checked,
+    and sorted only when out of order (a stable sort of ordered rows is the identity). With
+    ``names=True`` the distinct touchpoints come too (sorted; ``None`` last for a null one).
     """
     lf = lazy_frame(events, where)
     cols = {customer: ("customer id", "customer"), time: ("event time", "time")}
@@ -88,25 +89,26 @@ def ordered_events(
         # kept under their own names too (a `by` may name the touchpoint column itself)
         *[pl.col(k) for k in dict.fromkeys(keep)],
     )
-    known_sorted = (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events)
-    queries = {} if known_sorted else {"unsorted": out.select(unsorted_rows((C, T)))}
-    if names:  # from the rows before any sort: the distinct touchpoints need no order
-        unordered = unordered_plan(events) if known_sorted else None
+    if (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events):
+        if not names:
+            return out
+        # the distinct touchpoints need no order: ask the plan before any sort
+        unordered = unordered_plan(events)
         rows = out if unordered is None else unordered.select(pl.col(touchpoint).alias(TOUCH))
-        queries["names"] = rows.select(P.cast(pl.String).unique())
-    found = (
-        dict(zip(queries, pl.collect_all(list(queries.values()), engine="streaming"), strict=True))
-        if queries
-        else {}
-    )
-    if "unsorted" in found and found["unsorted"].item():
-        out = out.sort([CUST, TIME], maintain_order=True)
+        found = rows.select(P.cast(pl.String).unique()).collect(engine="streaming")
+        return out, _sorted_names(found[TOUCH].to_list())
+    rows = out.collect(engine="streaming")
+    if rows.select(unsorted_rows((C, T))).item():
+        rows = rows.sort([CUST, TIME], maintain_order=True)
     else:  # in order, checked: let Polars group by customer along the sorted run
-        out = out.with_columns(C.set_sorted())
+        rows = rows.with_columns(C.set_sorted())
     if not names:
-        return out
-    found = found["names"][TOUCH].to_list()
-    return out, sorted(x for x in found if x is not None) + [None] * (None in found)
+        return rows.lazy()
+    return rows.lazy(), _sorted_names(rows[TOUCH].unique().to_list())
+
+
+def _sorted_names(found: list[str | None]) -> list[str | None]:
+    return sorted(x for x in found if x is not None) + [None] * (None in found)
 
 
 def customer_number() -> pl.Expr:

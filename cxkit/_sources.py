@@ -33,6 +33,8 @@ class Opened:
     renamed_duplicates: dict[str, list[str]] = field(default_factory=dict)
     #: rows, when known without reading the data (Parquet metadata, in-memory frames)
     n_rows: int | None = None
+    #: rows come in the same order on every read (files, in-memory frames; not lazy plans)
+    stable_order: bool = True
 
 
 def _is_pandas(obj: Any) -> bool:
@@ -111,7 +113,7 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
     column is ambiguous).
     """
     if isinstance(source, pl.LazyFrame):
-        return Opened(source, "<LazyFrame>")
+        return Opened(source, "<LazyFrame>", stable_order=False)
     if isinstance(source, pl.DataFrame):
         return Opened(source.lazy(), "<DataFrame>", n_rows=source.height)
     if _is_pandas(source):

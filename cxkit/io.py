@@ -87,8 +87,9 @@ def unordered_plan(frame: Any) -> pl.LazyFrame | None:
 
 def _register_sorted(frame: pl.LazyFrame, unordered: pl.LazyFrame) -> None:
     _SORTED_EVENTS[id(frame)] = frame
-    _UNORDERED_PLAN[id(frame)] = unordered
-    weakref.finalize(frame, _UNORDERED_PLAN.pop, id(frame), None)
+    if unordered is not frame:  # (holding the frame itself would keep it alive forever)
+        _UNORDERED_PLAN[id(frame)] = unordered
+        weakref.finalize(frame, _UNORDERED_PLAN.pop, id(frame), None)
 
 
 BOOLEAN_TEXT = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
@@ -409,7 +410,10 @@ def _events(source, customer, time, touchpoint, tz, score, scale, time_format, d
         *[pl.col(c) for c in extras],
     )
     unordered = canon
-    if not report.is_sorted:  # already in (customer, time) order: a stable sort changes nothing
+    # Rows already in (customer, time) order need no sort (a stable sort changes nothing) —
+    # when the source gives the same order every time: files and in-memory frames do; a lazy
+    # plan (a join, say) may not, so it keeps its sort.
+    if not (report.is_sorted and opened.stable_order):
         canon = canon.sort(["customer_id", "timestamp"], maintain_order=True)
     return canon, report, unordered
 

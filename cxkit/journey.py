@@ -189,7 +189,7 @@ def transitions(
         (pl.col("n") / pl.col("n").sum().over("target")).alias("p_in"),
         pl.col("median_time").cast(gap_dtype),
         pl.col("p95_time").cast(gap_dtype),
-    ).sort(["n", "source", "target"], descending=[True, False, False], nulls_last=True)
+    ).sort(["n", "source", "target"], descending=[True, False, False])
 
 
 def _journey_counts(lf: pl.LazyFrame, names: list[str | None], max_steps: int | None):
@@ -197,7 +197,7 @@ def _journey_counts(lf: pl.LazyFrame, names: list[str | None], max_steps: int | 
 
     Journeys are grouped as lists of small integer codes (an ``Enum``), not joined strings:
     the ``" → "`` text is built once per distinct path, not once per customer.
-    Returns ``(per path frame, number of customers)``; the frame has ``codes``,
+    Returns ``(per path frame, number of customers)``; the frame has ``path``,
     ``truncated``, ``n_customers``, ``median_duration`` and the ``durations`` list.
     """
     code = P.cast(pl.Enum([x for x in names if x is not None]))
@@ -212,11 +212,24 @@ def _journey_counts(lf: pl.LazyFrame, names: list[str | None], max_steps: int | 
         .collect(engine="streaming")
     )
     counts = per.group_by("codes", "truncated").agg(
-        pl.len().cast(pl.Int64).alias("n_customers"),
-        pl.col("duration").median().alias("median_duration"),
-        pl.col("duration").alias("durations"),
+        pl.len().alias("n"), pl.col("duration").alias("durations")
     )
-    return counts, per.height
+    shown = pl.col("codes").cast(pl.List(pl.String)).list.join(SEP)  # null steps are skipped
+    counts = counts.select(
+        pl.when("truncated").then(shown + SEP + TRUNCATED).otherwise(shown).alias("path"),
+        "truncated",
+        "n",
+        "durations",
+    )
+    # distinct code lists may read the same (a null step; a name holding " → "): one row a text
+    counts = counts.group_by("path").agg(
+        pl.col("n").sum().cast(pl.Int64).alias("n_customers"),
+        pl.col("truncated").first(),
+        pl.col("durations").explode().alias("durations"),
+    )
+    return counts.with_columns(
+        pl.col("durations").list.eval(pl.element().median()).list.first().alias("median_duration")
+    ), per.height
 
 
 def paths(
@@ -271,10 +284,10 @@ def paths(
     per_path, total = _journey_counts(lf, names, max_steps)
     if total == 0:
         warn("paths(): there are no events, so there are no journeys.")
-    shown = pl.col("codes").cast(pl.List(pl.String)).list.join(SEP)
     counts = per_path.with_columns(
-        pl.when("truncated").then(shown + SEP + TRUNCATED).otherwise(shown).alias("path"),
-        pl.col("codes").list.drop_nulls().list.len().cast(pl.Int64).alias("n_steps"),
+        (pl.col("path").str.count_matches(SEP, literal=True) + 1 - pl.col("truncated"))
+        .cast(pl.Int64)
+        .alias("n_steps"),
     ).sort(["n_customers", "path"], descending=[True, False])
     kept = counts if top is None else counts.head(top)
     rest = counts.slice(kept.height)

@@ -355,3 +355,77 @@ def test_validation_in_slices_counts_like_one_pass(monkeypatch, tmp_path, slice_
     report = cx.validate(path, kind="events")
     assert report.n_rows == len(rows)
     assert report.count("exact events (every column equal) are unique") == brute
+
+
+# -- regressions found in review ---------------------------------------------------------------
+def test_integer_times_give_float_quantiles_like_polars():
+    df = pl.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "timestamp": [0, 1, 10, 12],
+            "touchpoint": ["x", "y"] * 2,
+        }
+    )
+    row = j.transitions(df).filter(source="x", target="y").row(0, named=True)
+    # gaps 1 and 2: median 1.5, p95 = 1 + 0.95 × 1 (linear) — statistics / numpy by hand
+    assert row["median_time"] == 1.5 and row["p95_time"] == pytest.approx(1.95)
+
+
+def test_read_events_frames_are_freed(tmp_path):
+    import gc
+    import weakref
+
+    ordered = events([("a", "2024-01-01 10:00", "x"), ("b", "2024-01-01 09:00", "y")])
+    for source in (ordered, ordered.reverse()):
+        ref = weakref.ref(cx.read_events(source))
+        gc.collect()
+        assert ref() is None  # nothing in cxkit keeps the returned frame alive
+
+
+def test_paths_merge_journeys_that_read_the_same():
+    t = [dt.datetime(2024, 1, 1, h) for h in range(3)]
+    df = pl.DataFrame(
+        {
+            "customer_id": ["1", "1", "2", "3", "4", "4"],
+            "timestamp": [t[0], t[1], t[0], t[0], t[0], t[2]],
+            # customer 1's null step is skipped in the text; "x → y" as one name reads as two
+            "touchpoint": ["a", None, "a", "x → y", "x", "y"],
+        }
+    )
+    got = {r["path"]: r for r in j.paths(df, top=None).iter_rows(named=True)}
+    assert set(got) == {"a", "x → y"}
+    assert got["a"]["n_customers"] == 2 and got["x → y"]["n_customers"] == 2
+    assert got["a"]["median_duration"] == dt.timedelta(minutes=30)  # of 1 h and 0
+    assert got["x → y"]["median_duration"] == dt.timedelta(hours=1)  # of 2 h and 0
+
+
+def test_transitions_with_a_huge_touchpoint_set():
+    # 60,000 page names: k² no longer fits 32 bits, and with 31 bits left for the gap, one
+    # 2-hour gap (> 2³¹ µs) sends the quantiles down Polars' own per-group path
+    n = 30_000
+    df = pl.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n) for _ in (0, 1)],
+            "timestamp": [
+                T0 + dt.timedelta(seconds=s)
+                for i in range(n)
+                for s in (0, 7200 if i == 0 else 1 + i % 7)
+            ],
+            "touchpoint": [f"page{i}-{s}" for i in range(n) for s in (0, 1)],
+        }
+    )
+    tr = j.transitions(df)
+    assert tr.height == 3 * n  # (start) → first, first → second, second → (end)
+    inner = tr.filter(~pl.col("source").is_in(["(start)"]) & (pl.col("target") != "(end)"))
+    assert inner["n"].sum() == n and inner["n_customers"].sum() == n
+    by_name = dict(zip(inner["source"], inner["median_time"], strict=True))
+    assert by_name["page8-0"] == dt.timedelta(seconds=2)
+    assert by_name["page0-0"] == dt.timedelta(hours=2)
+
+
+def test_lazy_sources_keep_their_sort():
+    # a lazy plan may give another row order on the next run (e.g. after a join): the order
+    # seen by the validation pass is not relied on
+    rows = [("a", "2024-01-01 10:00", "x"), ("b", "2024-01-01 09:00", "y")]
+    assert "SORT" in cx.read_events(events(rows).lazy()).explain()
+    assert "SORT" not in cx.read_events(events(rows)).explain()
