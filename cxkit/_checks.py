@@ -129,7 +129,7 @@ def tied_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
 
 #: Sources whose size is known up front (Parquet, in-memory frames) are checked in slices of
 #: this many rows when a ``sort_key`` is given, so memory stays flat however long the file is.
-SLICE_ROWS = 8_000_000
+SLICE_ROWS = 5_000_000
 LOOK_BACK = 2  # rows a row-level check may look back (``shift(1)``, ``shift(2)``)
 
 

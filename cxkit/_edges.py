@@ -36,10 +36,11 @@ def edge_stats(
     """
     known = [x for x in names if x is not None]
     k = len(names) + 1
-    code = touch.cast(pl.Enum(known)).to_physical().cast(pl.UInt64) + 1
+    int_type = pl.UInt32 if k * k < 2**32 else pl.UInt64  # narrow codes are faster
+    code = touch.cast(pl.Enum(known)).to_physical().cast(int_type) + 1
     if len(known) < len(names):  # the null touchpoint gets the last code
         code = code.fill_null(len(names))
-    prev = pl.when(first).then(0).otherwise(code.shift(1)).cast(pl.UInt64)
+    prev = pl.when(first).then(0).otherwise(code.shift(1)).cast(int_type)
     rows = lf.select(
         (prev * k + code).alias("edge"),
         first.cast(pl.UInt64).cum_sum().alias("cust"),
@@ -68,7 +69,11 @@ def edge_stats(
             if bits is None  # gaps that do not fit an integer key: Polars' per-group path
             else rows.lazy()
             .filter(gap.is_not_null())
-            .select((pl.col("edge") * 2**bits + gap.to_physical().cast(pl.UInt64)).sort()),
+            .select(
+                (
+                    pl.col("edge").cast(pl.UInt64) * 2**bits + gap.to_physical().cast(pl.UInt64)
+                ).sort()
+            ),
         ]
     )
     # (start) edges: one per customer, so n_customers = n
@@ -106,11 +111,11 @@ def _distinct_pairs(rows: pl.DataFrame, k: int) -> pl.LazyFrame:
     n_customers = int(rows["cust"].max() or 0)
     if (n_customers + 1) * k * k >= 2**64:
         return lf.group_by("edge").agg(pl.col("cust").n_unique().alias("n_distinct"))
-    key = pl.col("cust") * (k * k) + pl.col("edge")
+    key = pl.col("cust") * (k * k) + pl.col("edge").cast(pl.UInt64)
     return (
         lf.select(key.sort().alias("key"))
         .filter(pl.col("key") != pl.col("key").shift(1).fill_null(2**64 - 1))  # first of each
-        .group_by((pl.col("key") % (k * k)).alias("edge"))
+        .group_by((pl.col("key") % (k * k)).cast(rows.schema["edge"]).alias("edge"))
         .agg(pl.len().alias("n_distinct"))
     )
 

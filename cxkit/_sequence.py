@@ -98,13 +98,13 @@ def ordered_events(
         found = rows.select(P.cast(pl.String).unique()).collect(engine="streaming")
         return out, _sorted_names(found[TOUCH].to_list())
     rows = out.collect(engine="streaming")
+    found = _sorted_names(rows[TOUCH].unique().to_list()) if names else []
     if rows.select(unsorted_rows((C, T))).item():
-        rows = rows.sort([CUST, TIME], maintain_order=True)
+        # left lazy: the (streaming) query that uses the rows sorts them, faster than eagerly
+        ordered = rows.lazy().sort([CUST, TIME], maintain_order=True)
     else:  # in order, checked: let Polars group by customer along the sorted run
-        rows = rows.with_columns(C.set_sorted())
-    if not names:
-        return rows.lazy()
-    return rows.lazy(), _sorted_names(rows[TOUCH].unique().to_list())
+        ordered = rows.lazy().with_columns(C.set_sorted())
+    return (ordered, found) if names else ordered
 
 
 def _sorted_names(found: list[str | None]) -> list[str | None]:
