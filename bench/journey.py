@@ -13,11 +13,12 @@ Each step runs in its own Python process, so its time and peak memory (max RSS) 
 
 * ``floor``               bare polars: scan Parquet, sort by customer + time, shift, group_by
                           the edges and count — the least any transition count must do;
-* ``transitions``         ``cx.journey.transitions`` on the Parquet scan: the stable sort,
-                          ``(start)``/``(end)``, n, n_customers, p_out/p_in and the median and
-                          p95 gap per edge;
+* ``transitions``         ``cx.journey.transitions`` on events already read (``read_events``
+                          runs first, untimed): ``(start)``/``(end)``, n, n_customers,
+                          p_out/p_in and the median and p95 gap per edge (and the sort, when
+                          the file is not in customer order);
 * ``paths``, ``funnel``   ``cx.journey.paths`` and ``cx.journey.funnel([web visit, order,
-                          delivery])`` on the scan;
+                          delivery])`` on events already read, likewise;
 * ``read_events``         ``cx.read_events(path)`` alone: its validation pass;
 * ``read+transitions``    ``cx.journey.transitions(cx.read_events(path))``, the issue's target.
 
@@ -87,12 +88,15 @@ def _step(name: str, path: str) -> dict:
         out = cx.read_events(path).head(0).collect()
     elif name == "read+transitions":
         out = cx.journey.transitions(cx.read_events(path))
-    elif name == "transitions":  # the journey code alone, on the Parquet scan
-        out = cx.journey.transitions(pl.scan_parquet(path))
-    elif name == "paths":
-        out = cx.journey.paths(pl.scan_parquet(path))
-    elif name == "funnel":
-        out = cx.journey.funnel(pl.scan_parquet(path), FUNNEL)
+    elif name in {"transitions", "paths", "funnel"}:  # on events read beforehand (untimed)
+        events = cx.read_events(path)
+        t0 = time.perf_counter()
+        if name == "transitions":
+            out = cx.journey.transitions(events)
+        elif name == "paths":
+            out = cx.journey.paths(events)
+        else:
+            out = cx.journey.funnel(events, FUNNEL)
     else:
         raise SystemExit(f"unknown step {name!r}")
     seconds = time.perf_counter() - t0

@@ -90,6 +90,7 @@ def ordered_events(
         *[pl.col(k) for k in dict.fromkeys(keep)],
     )
     if (customer, time) == ("customer_id", "timestamp") and is_sorted_events(events):
+        out = out.with_columns(C.set_sorted())  # group-bys by customer run along the order
         if not names:
             return out
         # the distinct touchpoints need no order: ask the plan before any sort
