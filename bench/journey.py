@@ -23,7 +23,8 @@ Each step runs in its own Python process, so its time and peak memory (max RSS) 
 * ``read+transitions``    ``cx.journey.transitions(cx.read_events(path))``, the issue's target.
 
 It prints each step's seconds (the fastest of ``--repeat`` runs, default 3, as other load on
-the machine only ever slows a run down), its ratio to the floor and its peak RSS. Target (issue 3):
+the machine only ever slows a run down; the steps take turns, so a slow spell of the machine
+hits all of them), its ratio to the floor and its peak RSS. Target (issue 3):
 read+transitions within 2× the floor on a 2-core machine.
 """
 
@@ -124,10 +125,10 @@ def main() -> None:
         return
     path = _data(args.events, args.order)
     print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB, {os.cpu_count()} cores", flush=True)
-    results = []
-    for name in args.steps.split(","):
-        runs = []
-        for _ in range(args.repeat):
+    names = args.steps.split(",")
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    for _ in range(args.repeat):  # round robin: drift in the machine's speed hits every step
+        for name in names:
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", name, str(path)],
                 capture_output=True,
@@ -136,10 +137,12 @@ def main() -> None:
             )
             if proc.returncode:
                 raise SystemExit(f"step {name} failed:\n{proc.stderr}")
-            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        res = min(runs, key=lambda r: r["seconds"])  # least disturbed by other load
-        res["all_seconds"] = [round(r["seconds"], 1) for r in runs]
-        res["peak_gb"] = max(r["peak_gb"] for r in runs)
+            runs[name].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results = []
+    for name in names:
+        res = min(runs[name], key=lambda r: r["seconds"])  # least disturbed by other load
+        res["all_seconds"] = [round(r["seconds"], 1) for r in runs[name]]
+        res["peak_gb"] = max(r["peak_gb"] for r in runs[name])
         results.append(res)
         print(f"  {name:<18} {res['all_seconds']} s   peak {res['peak_gb']:5.2f} GB", flush=True)
     floor = next((r["seconds"] for r in results if r["step"] == "floor"), None)
