@@ -28,39 +28,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["compare", "icc_anova", "newcombe_diff", "pooled_z_p", "wilson"]
+from cxkit.metrics import newcombe_interval, two_proportion_p
 
-
-def wilson(x: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval (vectorised); NaN where ``n == 0``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
-
-
-def newcombe_diff(x0, n0, x1, n1, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Newcombe (1998, method 10) hybrid-score interval for ``p1 − p0``."""
-    p0, p1 = x0 / n0, x1 / n1
-    l0, u0 = wilson(x0, n0, z)
-    l1, u1 = wilson(x1, n1, z)
-    d = p1 - p0
-    low = d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
-    high = d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
-    return low, high
-
-
-def pooled_z_p(x0, n0, x1, n1) -> np.ndarray:
-    """Two-sided p of the pooled two-proportion z-test (= ``prop.test(correct=FALSE)``)."""
-    pbar = (x0 + x1) / (n0 + n1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se0 = np.sqrt(pbar * (1 - pbar) * (1 / n0 + 1 / n1))
-        zstat = (x1 / n1 - x0 / n0) / se0
-    p = 2 * stats.norm.sf(np.abs(zstat))
-    # identical proportions with pbar in {0, 1}: no evidence of a difference
-    return np.where(se0 > 0, p, 1.0)
+__all__ = ["compare", "icc_anova"]
 
 
 def _moments(n, s, m, ddof: int):
@@ -244,8 +214,8 @@ def compare(
         ci_low, ci_high = effect - crit * se, effect + crit * se
         if kind == "proportion" and not clustered and not cuped:
             x0, x1 = s0[:, 0], s1[:, 0]
-            ci_low, ci_high = newcombe_diff(x0, n0, x1, n1, z_crit)
-            p_value = pooled_z_p(x0, n0, x1, n1)
+            ci_low, ci_high = newcombe_interval(x0, n0, x1, n1, alpha=alpha)
+            p_value = two_proportion_p(x0, n0, x1, n1)
     return {
         "n_control": n0,
         "n_treatment": n1,

@@ -40,11 +40,9 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from cxkit import metrics
 from cxkit._edges import edge_stats
-from cxkit._exp_stats import newcombe_diff, pooled_z_p
 from cxkit._markov import removal_effects_from_counts
 from cxkit._sequence import (
     CONTINUES,
@@ -871,8 +869,8 @@ def pain_points(
     n0, x0 = n_all - n1, x_all - x1
     low = (n1 < min_customers) | (n0 < min_customers)
     with np.errstate(divide="ignore", invalid="ignore"):
-        lo, hi = newcombe_diff(x0, n0, x1, n1, float(stats.norm.isf(alpha / 2)))
-        p = np.where(low, np.nan, pooled_z_p(x0, n0, x1, n1))
+        lo, hi = metrics.newcombe_interval(x0, n0, x1, n1, alpha=alpha)
+        p = np.where(low, np.nan, metrics.two_proportion_p(x0, n0, x1, n1))
     with np.errstate(divide="ignore", invalid="ignore"):
         r1, r0 = x1 / n1, np.where(n0 > 0, x0 / n0, np.nan)
         lift = np.where(r0 > 0, r1 / r0, np.nan)

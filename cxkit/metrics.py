@@ -34,9 +34,11 @@ __all__ = [
     "holm",
     "kish_n_eff",
     "mean_interval",
+    "newcombe_interval",
     "nps_interval",
     "proportion_interval",
     "summarize",
+    "two_proportion_p",
     "wilson_interval",
 ]
 
@@ -100,6 +102,56 @@ def wilson_interval(successes, n, *, alpha: float = 0.05):
         center = (p + z2 / (2 * n_ok)) / denom
         dist = z * np.sqrt(np.clip(p * (1 - p), 0, None) / n_ok + z2 / (4 * n_ok**2)) / denom
     return _unwrap(center - dist, center + dist)
+
+
+def newcombe_interval(successes_0, n_0, successes_1, n_1, *, alpha: float = 0.05):
+    """Newcombe's hybrid-score interval for a difference of proportions ``p1 − p0``.
+
+    Method 10 of Newcombe (1998): Wilson intervals of each proportion combined by the
+    square-and-add rule. Vectorised; NaN where a group has ``n <= 0``.
+
+    Returns
+    -------
+    (low, high) : floats or numpy arrays
+        Bounds of ``p1 − p0`` (fractions). Identical to statsmodels
+        ``confint_proportions_2indep(..., method="newcomb")`` (its ``count1`` is group 1).
+
+    Examples
+    --------
+    >>> lo, hi = newcombe_interval(40, 100, 56, 100)
+    >>> round(lo, 4), round(hi, 4)
+    (0.0216, 0.29)
+    """
+    x0, n0, x1, n1 = np.broadcast_arrays(*map(_as_float, (successes_0, n_0, successes_1, n_1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p0, p1 = x0 / np.where(n0 > 0, n0, np.nan), x1 / np.where(n1 > 0, n1, np.nan)
+    l0, u0 = (np.asarray(b) for b in wilson_interval(x0, n0, alpha=alpha))
+    l1, u1 = (np.asarray(b) for b in wilson_interval(x1, n1, alpha=alpha))
+    d = p1 - p0
+    low = d - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
+    return _unwrap(low, high)
+
+
+def two_proportion_p(successes_0, n_0, successes_1, n_1):
+    """Two-sided p-value of the pooled two-proportion z-test (vectorised).
+
+    The same as R's ``prop.test(correct = FALSE)`` and statsmodels
+    ``proportions_ztest``. Equal proportions of 0 or 1 (no variance) give p = 1.
+
+    Examples
+    --------
+    >>> round(two_proportion_p(40, 100, 56, 100), 4)
+    0.0235
+    """
+    x0, n0, x1, n1 = np.broadcast_arrays(*map(_as_float, (successes_0, n_0, successes_1, n_1)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pbar = (x0 + x1) / (n0 + n1)
+        se = np.sqrt(pbar * (1 - pbar) * (1 / n0 + 1 / n1))
+        z = (x1 / n1 - x0 / n0) / se
+        p = 2 * stats.norm.sf(np.abs(z))
+    # identical proportions with a pooled share of 0 or 1: no evidence of a difference
+    return _unwrap(np.where(se > 0, p, 1.0))[0]
 
 
 def agresti_coull_interval(successes, n, *, alpha: float = 0.05):

@@ -221,3 +221,25 @@ def test_interval_coverage_by_simulation():
     _, lo, hi = nps_interval(counts[:, 0], counts[:, 1], counts[:, 2])
     cover = np.mean((lo <= 20) & (hi >= 20))
     assert 0.93 < cover < 0.97
+
+
+def test_newcombe_interval_and_two_proportion_p_match_statsmodels():
+    # reference: statsmodels confint_proportions_2indep(method="newcomb") and
+    # proportions_ztest (pooled z), evaluated one pair at a time
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+    from cxkit.metrics import newcombe_interval, two_proportion_p
+
+    rng = np.random.default_rng(7)
+    n0, n1 = rng.integers(5, 400, 50), rng.integers(5, 400, 50)
+    x0, x1 = rng.binomial(n0, 0.3), rng.binomial(n1, 0.4)
+    lo, hi = newcombe_interval(x0, n0, x1, n1, alpha=0.1)
+    p = two_proportion_p(x0, n0, x1, n1)
+    for i in range(50):
+        ref = confint_proportions_2indep(x1[i], n1[i], x0[i], n0[i], method="newcomb", alpha=0.1)
+        assert (lo[i], hi[i]) == pytest.approx(ref, abs=1e-12)
+        _, ref_p = proportions_ztest([x1[i], x0[i]], [n1[i], n0[i]])
+        assert p[i] == pytest.approx(ref_p, abs=1e-12)
+    # no variance at all: no evidence of a difference; an empty group: no interval
+    assert two_proportion_p(0, 10, 0, 12) == 1.0
+    assert all(np.isnan(newcombe_interval(0, 0, 3, 10)))
