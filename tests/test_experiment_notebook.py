@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
+from _notebooks import execute
 
 from cxkit.sample.experiment import make_experiment
 
@@ -18,28 +18,8 @@ pytestmark = pytest.mark.slow
 
 
 def _run(tmp_path: Path, **parameters) -> tuple[str, dict]:
-    import papermill
-
-    out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
-    nb = json.loads(out.read_text())
-    html, records = [], {}
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            assert o.get("output_type") != "error", o
-            data = o.get("data", {})
-            html.append("".join(data.get("text/html", "")) + "".join(data.get("image/svg+xml", "")))
-            rec = data.get("application/vnd.cxkit.record+json")
-            if rec:
-                records[rec["name"]] = rec["value"]
-    return re.sub(r"\s+", " ", " ".join(html)), records
+    nb = execute(NOTEBOOK, tmp_path, **parameters)
+    return nb.html, nb.records
 
 
 def test_notebook_committed_without_outputs():

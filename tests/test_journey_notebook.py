@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from _notebooks import execute
 
-from cxkit.notebook import RECORD_MIMETYPE
 from cxkit.sample import PAIN_POINT, write_sample_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,27 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 def run(tmp_path: Path, **parameters) -> dict:
-    import papermill as pm
-
-    out = tmp_path / "out.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters=parameters,
-        cwd=str(NOTEBOOK.parent),
-        kernel_name="python3",
-        progress_bar=False,
-    )
-    nb = json.loads(out.read_text())
-    records, text = {}, []
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            data = o.get("data", {})
-            if RECORD_MIMETYPE in data:
-                records[data[RECORD_MIMETYPE]["name"]] = data[RECORD_MIMETYPE]["value"]
-            html = data.get("text/html", "")
-            text.append("".join(html) if isinstance(html, list) else html)
-    return {"records": records, "html": "\n".join(text)}
+    nb = execute(NOTEBOOK, tmp_path, **parameters)
+    return {"records": nb.records, "html": nb.html}
 
 
 def test_notebook_on_sample_data(tmp_path):

@@ -7,35 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
+from _notebooks import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "touchpoint_satisfaction.ipynb"
 AIRLINE = ROOT.parent / "shared" / "datasets" / "airline_satisfaction.csv"
-RECORD = "application/vnd.cxkit.record+json"
 
 
 def _run(tmp_path: Path, **parameters) -> tuple[dict, str]:
-    import papermill as pm
-
-    out = tmp_path / "out.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOK),
-        str(out),
-        parameters=parameters,
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
-    nb = json.loads(out.read_text())
-    records, text = {}, []
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            data = o.get("data", {})
-            if RECORD in data:
-                records[data[RECORD]["name"]] = data[RECORD]["value"]
-            text.append(json.dumps(data))
-            assert o.get("output_type") != "error", o
-    return records, "\n".join(text)
+    nb = execute(NOTEBOOK, tmp_path, **parameters)
+    return nb.records, nb.everything
 
 
 def test_notebook_is_committed_clean_with_the_kernel_metadata():
