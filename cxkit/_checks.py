@@ -162,9 +162,7 @@ def run_checks(
     """
     lf = opened.frame
 
-    def bound(c: Check, use_sorted: bool) -> pl.Expr:
-        if use_sorted and c.sorted_bound is not None:
-            return c.sorted_bound.sum()
+    def bound(c: Check) -> pl.Expr:
         return c.flag.sum() if c.upper_bound is None else c.upper_bound
 
     try:
@@ -173,13 +171,13 @@ def run_checks(
         else:
             aggs = [pl.len().alias("__n")]
             for i, c in enumerate(checks):
-                aggs.append(bound(c, False).alias(f"__c{i}"))
+                aggs.append(bound(c).alias(f"__c{i}"))
                 if c.when_also is not None:
                     aggs.append(c.when_also.sum().alias(f"__w{i}"))
             counts = lf.select(aggs).collect(engine="streaming").row(0, named=True)
         if sort_key is not None and counts["__unsorted"]:
             redo = [
-                bound(c, False).alias(f"__c{i}")
+                bound(c).alias(f"__c{i}")
                 for i, c in enumerate(checks)
                 if c.sorted_bound is not None
             ]
@@ -252,7 +250,11 @@ def run_checks(
 def _sorted_pass(
     opened: Opened, checks: list[Check], sort_key: tuple[pl.Expr, pl.Expr]
 ) -> dict[str, int]:
-    """The first pass with a ``sort_key``: every count is a count of flagged rows."""
+    """The first pass with a ``sort_key``: every count is a count of flagged rows.
+
+    The flags used here (``sorted_bound``, or ``flag`` for checks without one) must be row-local:
+    looking at most ``LOOK_BACK`` rows back, as the pass may run in slices.
+    """
     flags = {"__unsorted": out_of_order(sort_key)}
     for i, c in enumerate(checks):
         flags[f"__c{i}"] = c.sorted_bound if c.sorted_bound is not None else c.flag
