@@ -10,7 +10,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from golden.make_golden import numeric_columns, results
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "golden.json").read_text())
