@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxkit.notebook import RECORD_MIMETYPE
+from cxkit.report.display import RECORD_MIMETYPE
 
 
 @dataclass

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from cxkit import cli_report
+from cxkit.cli import report as cli_report
 from cxkit.report import load_config, notebook_parameters
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from cxkit import CxDataError
-from cxkit.drivers import drivers, lmg, missing_report, relative_weights, subset_r2
 from cxkit.sample import survey as sv
 from cxkit.satisfaction import rating_columns, scores, to_binary
+from cxkit.satisfaction._drivers import drivers, lmg, missing_report, relative_weights, subset_r2
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 AIRLINE = DATA / "airline_satisfaction.csv"
@@ -240,7 +240,7 @@ def test_bootstrap_interval_coverage():
 
 def test_large_data_path_resamples_random_groups(monkeypatch):
     """Above _MAX_ROW_UNITS rows, sums per random group come from polars; same estimates."""
-    import cxkit.drivers as drv_mod
+    import cxkit.satisfaction._drivers as drv_mod
 
     rng = np.random.default_rng(6)
     n = 6000

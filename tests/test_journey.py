@@ -394,7 +394,7 @@ def test_empty_events_warn_not_crash(ev, customers):
 
 
 def test_durations_parse():
-    from cxkit._sequence import to_timedelta
+    from cxkit.journey._sequence import to_timedelta
 
     assert to_timedelta("7d", "w") == dt.timedelta(days=7)
     assert to_timedelta("1h30m", "w") == dt.timedelta(minutes=90)

@@ -327,7 +327,7 @@ def test_funnel_equals_brute_force_on_random_logs(seed, mode, window):
 # -- the validation pass in slices (sources of known size) -------------------------------------
 @pytest.mark.parametrize("slice_rows", [1, 2, 3, 5, 1000])
 def test_validation_in_slices_counts_like_one_pass(monkeypatch, tmp_path, slice_rows):
-    import cxkit._checks as checks
+    import cxkit.io._checks as checks
 
     monkeypatch.setattr(checks, "SLICE_ROWS", slice_rows)
     t = ["2024-01-01 10:00", "2024-01-01 11:00"]

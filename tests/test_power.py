@@ -1,4 +1,4 @@
-"""Sample size and MDE (cxkit.power) against R and statsmodels.stats.power."""
+"""Sample size and MDE (cxkit.experiment.power) against R and statsmodels.stats.power."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from statsmodels.stats.power import NormalIndPower
 
 from cxkit import experiment as ex
-from cxkit.power import _n_prop
+from cxkit.experiment.power import _n_prop
 
 
 def test_proportion_matches_r_power_prop_test():

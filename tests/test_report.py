@@ -22,10 +22,7 @@ import polars as pl
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cxkit import cli_report
-from cxkit._html import markdown_to_html, sanitize
-from cxkit._report_page import render_index_html, render_report_html
-from cxkit.notebook import RECORD_MIMETYPE, _html_list, table_html
+from cxkit.cli import report as cli_report
 from cxkit.report import (
     Parameter,
     ReportConfigError,
@@ -37,6 +34,9 @@ from cxkit.report import (
     select_reports,
     write_index,
 )
+from cxkit.report._html import markdown_to_html, sanitize
+from cxkit.report._page import render_index_html, render_report_html
+from cxkit.report.display import RECORD_MIMETYPE, _html_list, table_html
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
-from cxkit.journey import CONTINUES, END, OTHER, START
+from cxkit.schema import CONTINUES, END, OTHER, START
 
 __all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
 

@@ -5,7 +5,7 @@
                                 passives / promoters with NPS and n
 :func:`scores_chart`            :func:`~cxkit.satisfaction.scores` → dots with CI bars; base
                                 flags visible (small base hollow, suppressed listed as text)
-:func:`drivers_chart`           :func:`~cxkit.satisfaction.drivers` → importance with its CI
+:func:`drivers_chart`           :func:`~cxkit.satisfaction._drivers` → importance with its CI
 :func:`importance_performance_chart`  :func:`~cxkit.satisfaction.importance_performance`
 :func:`trend_chart`             :func:`~cxkit.satisfaction.trend` → score, CI and control limits
 ==============================  ===============================================================

@@ -3,7 +3,7 @@
 One polars ``group_by`` turns unit-level data into sufficient statistics per arm (and per
 cluster / segment): ``n``, ``Σy``, ``Σy²`` and, for ratio metrics and CUPED, ``Σx``, ``Σx²``,
 ``Σxy``, ``Σz``, ``Σz²``, ``Σyz``, ``Σxz``. All inference runs on those small aggregates
-(:mod:`cxkit._exp_stats`), so :func:`from_aggregates` accepts the same numbers computed in a
+(:mod:`cxkit.experiment._stats`), so :func:`from_aggregates` accepts the same numbers computed in a
 warehouse.
 
 * :func:`analyze` — effects of every treatment arm against control for every metric, with the
@@ -13,7 +13,7 @@ warehouse.
 * :func:`decision_summary` — plain-language sentences computed from an :class:`Analysis`.
 * :func:`proportional_odds` — ordinal ratings by a proportional-odds model (an option next
   to the probability of superiority of ``kind="ordinal"``).
-* :func:`sample_size`, :func:`mde` — power (see :mod:`cxkit.power`).
+* :func:`sample_size`, :func:`mde` — power (see :mod:`cxkit.experiment.power`).
 
 Metric kinds: ``"proportion"`` (0/1 or Boolean), ``"mean"``, ``"nps"`` (0–10 ratings, recoded
 −100/0/+100), ``"ordinal"`` (probability of superiority), and :class:`Metric` specs for ratio
@@ -31,9 +31,10 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from cxkit import _exp_stats
-from cxkit._exp_checks import response_balance, srm, srm_counts
-from cxkit._exp_data import (
+from cxkit.errors import CxDataError, CxDataWarning
+from cxkit.experiment import _stats as _exp_stats
+from cxkit.experiment._checks import response_balance, srm, srm_counts
+from cxkit.experiment._data import (
     _SUMS,
     KINDS,
     Metric,
@@ -45,11 +46,10 @@ from cxkit._exp_data import (
     aggregate,
     distribution,
 )
-from cxkit._exp_models import proportional_odds
-from cxkit._exp_summary import decision_summary
-from cxkit.errors import CxDataError, CxDataWarning
+from cxkit.experiment._models import proportional_odds
+from cxkit.experiment._summary import decision_summary
+from cxkit.experiment.power import mde, sample_size
 from cxkit.metrics import benjamini_hochberg, holm
-from cxkit.power import mde, sample_size
 
 __all__ = [
     "EFFECT_COLUMNS",

@@ -349,7 +349,7 @@ def true_relative_weights(
     >>> max(rw, key=rw.get)
     'agent_call'
     """
-    from cxkit.drivers import relative_weights
+    from cxkit.satisfaction._drivers import relative_weights
 
     if drivers is None:
         drivers = BEHAVIOURS if outcome == "agent_call" else TOUCHPOINTS

@@ -39,7 +39,9 @@ def results() -> dict[str, pl.DataFrame]:
         "transitions": jr.transitions(ev),
         "paths": jr.paths(ev, top=15),
         "funnel": jr.funnel(ev, ["web", "agent_call", "order"], mode="any"),
-        "repeat_contacts": jr.repeat_contacts(ev, contact_touchpoints=["agent_call", "ivr", "chat"]),
+        "repeat_contacts": jr.repeat_contacts(
+            ev, contact_touchpoints=["agent_call", "ivr", "chat"]
+        ),
         "stage_scores": jr.stage_scores(ev),
         "pain_points": jr.pain_points(ev, cu, outcome="churned"),
         "removal_effects": jr.removal_effects(ev, cu, outcome="churned"),
@@ -49,10 +51,15 @@ def results() -> dict[str, pl.DataFrame]:
         "compare": sat.compare(sv, "csat", by="segment", reference="total", metric="csat"),
         "drivers": sat.drivers(sv, "csat", tps, n_boot=50, seed=1),
         "effects": cx.analyze(
-            ex, control="control", metrics=metrics, cluster="cluster",
+            ex,
+            control="control",
+            metrics=metrics,
+            cluster="cluster",
             covariates={"handle_time": "pre_handle_time"},
         ).effects,
-        "effects_iid": cx.analyze(ex, control="control", metrics=metrics, ignore_clusters=True).effects,
+        "effects_iid": cx.analyze(
+            ex, control="control", metrics=metrics, ignore_clusters=True
+        ).effects,
     }
     return out
 

@@ -42,23 +42,16 @@ import numpy as np
 import polars as pl
 
 from cxkit import metrics
-from cxkit._edges import edge_stats
-from cxkit._markov import removal_effects_from_counts
-from cxkit._sequence import (
-    CONTINUES,
+from cxkit.journey._edges import edge_stats
+from cxkit.journey._markov import removal_effects_from_counts
+from cxkit.journey._sequence import (
     CUST,
-    END,
     FIRST,
     KEY,
     LAST,
     NEXT_SAME,
-    OTHER,
-    OTHER_PATHS,
-    SEP,
-    START,
     TIME,
     TOUCH,
-    TRUNCATED,
     C,
     P,
     T,
@@ -77,6 +70,7 @@ from cxkit._sequence import (
     warn,
     warn_unknown,
 )
+from cxkit.schema import ALL_CONTACTS, CONTINUES, END, OTHER, OTHER_PATHS, SEP, START, TRUNCATED
 
 __all__ = [
     "ALL_CONTACTS",
@@ -97,8 +91,6 @@ __all__ = [
     "step_flows",
     "transitions",
 ]
-
-ALL_CONTACTS = "(all contacts)"
 
 
 # --------------------------------------------------------------------------------------------

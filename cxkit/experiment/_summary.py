@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxkit._exp_data import Metric
+from cxkit.experiment._data import Metric
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxkit.experiment import Analysis

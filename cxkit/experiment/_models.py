@@ -9,8 +9,8 @@ import polars as pl
 from scipy import optimize, special, stats
 from statsmodels.tools.numdiff import approx_hess3
 
-from cxkit._exp_data import _check_columns, _lazy, _num
 from cxkit.errors import CxDataError
+from cxkit.experiment._data import _check_columns, _lazy, _num
 
 __all__ = ["proportional_odds"]
 

@@ -46,7 +46,7 @@ from glob import glob, has_magic
 from pathlib import Path
 from typing import Any
 
-from cxkit._report_params import (
+from cxkit.report._params import (
     Parameter,
     ReportConfigError,
     coerce_parameter,
@@ -54,7 +54,7 @@ from cxkit._report_params import (
     parse_assignments,
     typed_parameters,
 )
-from cxkit.notebook import RECORD_MIMETYPE, json_safe
+from cxkit.report.display import RECORD_MIMETYPE, json_safe
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -464,8 +464,8 @@ def run_report(
     from papermill.exceptions import PapermillExecutionError
     from papermill.execute import remove_error_markers
 
-    from cxkit import __version__
-    from cxkit._report_page import render_report_html
+    from cxkit._version import __version__
+    from cxkit.report._page import render_report_html
 
     folder = Path(out_dir) / spec.slug
     folder.mkdir(parents=True, exist_ok=True)
@@ -584,7 +584,7 @@ def write_index(out_dir: str | Path) -> Path:
     >>> write_index(tempfile.mkdtemp()).name
     'index.html'
     """
-    from cxkit._report_page import render_index_html
+    from cxkit.report._page import render_index_html
 
     out = Path(out_dir)
     entries = []

@@ -26,7 +26,8 @@ from html.parser import HTMLParser
 __all__ = ["CSP", "ID_COLUMNS", "MASK", "PAGE_CSS", "markdown_to_html", "sanitize", "strip_ansi"]
 
 #: Column names whose values are never printed in a report table (canonical id columns).
-ID_COLUMNS = frozenset({"customer_id", "unit_id", "response_id", "respondent_id"})
+from cxkit.schema import ID_COLUMNS  # noqa: E402
+
 #: What a masked id cell shows instead.
 MASK = "•••"
 

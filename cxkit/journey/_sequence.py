@@ -17,16 +17,9 @@ from typing import Any
 
 import polars as pl
 
-from cxkit._checks import unsorted_rows
 from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
-from cxkit.io import is_sorted_events, unordered_plan
-
-START, END = "(start)", "(end)"
-OTHER_PATHS = "(other paths)"
-OTHER = "(other)"
-CONTINUES = "(continues)"
-SEP = " → "
-TRUNCATED = "…"
+from cxkit.io import is_sorted_events, unordered_plan, unsorted_rows
+from cxkit.schema import CONTINUES, END, OTHER, OTHER_PATHS, SEP, START, TRUNCATED  # noqa: F401
 
 # private column names, so that user columns never collide with ours
 CUST, TIME, TOUCH = "__cx_customer", "__cx_time", "__cx_touchpoint"

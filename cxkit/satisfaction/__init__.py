@@ -25,10 +25,10 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from cxkit.drivers import drivers, missing_report
 from cxkit.errors import CxDataError, missing_column_error
 from cxkit.metrics import benjamini_hochberg, holm, summarize
-from cxkit.survey_tools import (
+from cxkit.satisfaction._drivers import drivers, missing_report
+from cxkit.satisfaction.reshape import (
     _lazy,
     _list,
     _require,

@@ -40,7 +40,8 @@ from typing import Any
 
 import polars as pl
 
-from cxkit._checks import (
+from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
+from cxkit.io._checks import (
     FULL_DETAIL,
     Check,
     Problem,
@@ -48,12 +49,15 @@ from cxkit._checks import (
     run_checks,
     tied_rows,
     tied_to_previous,
+    unsorted_rows,
 )
-from cxkit._sources import Opened, open_source
-from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
+from cxkit.io._sources import Opened, open_source
 
 __all__ = [
     "Problem",
+    "is_sorted_events",
+    "unordered_plan",
+    "unsorted_rows",
     "ReadReport",
     "read_customers",
     "read_events",

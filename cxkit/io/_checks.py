@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from cxkit._sources import Opened
+from cxkit.io._sources import Opened
 
 #: True inside :func:`cxkit.validate`: fetch examples and exact counts for every problem. The
 #: ``read_*`` functions only need them for errors (warnings carry the count alone), which saves

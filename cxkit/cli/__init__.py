@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Customer-experience research kit: journeys, touchpoint satisfaction, "
         "A/B tests of service changes, offline HTML reports.",
     )
-    from cxkit import __version__
+    from cxkit._version import __version__
 
     parser.add_argument("--version", action="version", version=f"cxkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -127,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     import importlib.util
 
-    if importlib.util.find_spec("cxkit.cli_report") is not None:
-        from cxkit import cli_report
+    if importlib.util.find_spec("cxkit.cli.report") is not None:
+        from cxkit.cli import report as cli_report
 
         cli_report.add_commands(sub)
     return parser
