@@ -27,6 +27,7 @@ from scipy import stats
 from cxkit.errors import CxDataError, missing_column_error
 
 __all__ = [
+    "adjust_p",
     "DEFAULT_SCALES",
     "agresti_coull_interval",
     "benjamini_hochberg",
@@ -352,6 +353,34 @@ def benjamini_hochberg(p) -> np.ndarray:
         out[order] = np.minimum(adj, 1.0)
         flat[ok] = out
     return flat.reshape(arr.shape)
+
+
+def adjust_p(p, correction: str = "holm") -> np.ndarray:
+    """Adjusted p-values under ``correction`` (``"holm"``, ``"bh"``, ``"bonferroni"``,
+    ``"none"``); NaN stays NaN and is not counted in the family. The one entry point every
+    module uses for ``correction=``.
+
+    Unlike statsmodels ``multipletests``, which counts NaN p-values in the family size, the
+    family here is the non-missing p-values (the same as R ``p.adjust`` with ``n`` = their count).
+
+    Examples
+    --------
+    >>> adjust_p([0.01, 0.04, float("nan"), 0.03], "bonferroni").round(3).tolist()
+    [0.03, 0.12, nan, 0.09]
+    >>> adjust_p([0.01, 0.04, 0.03], "bh").round(3).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    from cxkit._frames import check_correction
+
+    check_correction(correction)
+    arr = np.asarray(p, float)
+    if correction == "holm":
+        return holm(arr)
+    if correction == "bh":
+        return benjamini_hochberg(arr)
+    if correction == "bonferroni":
+        return np.minimum(arr * np.isfinite(arr).sum(), 1.0)
+    return arr.copy()
 
 
 def default_top_box(scale: tuple[float, float]) -> tuple[float, float]:
