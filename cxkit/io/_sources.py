@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from cxkit._frames import to_frame
 from cxkit.errors import CxDataError, CxDataWarning
 
 CSV_EXT = {".csv", ".tsv", ".txt"}
@@ -39,6 +40,35 @@ class Opened:
 
 def _is_pandas(obj: Any) -> bool:
     return type(obj).__module__.split(".")[0] == "pandas" and hasattr(obj, "columns")
+
+
+def _open_frame(source: Any) -> Opened:
+    """A pandas DataFrame or pyarrow Table, through the one input adapter (``to_lazy``).
+
+    pandas allows repeated column names: they are renamed first (as for CSV headers)."""
+    label = f"<{type(source).__module__.split('.')[0]}.{type(source).__name__}>"
+    renamed: dict[str, list[str]] = {}
+    if _is_pandas(source):
+        names, renamed = _dedupe([str(c) for c in source.columns])
+        source = source.copy(deep=False)
+        source.columns = names
+    try:
+        frame = to_frame(
+            source,
+            what="source",
+            hint="pass a file path (CSV, Parquet, NDJSON), a glob, a folder or a data frame",
+        )
+    except CxDataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turn any conversion failure into a clear error
+        raise CxDataError(
+            f"The {label[1:-1]} could not be converted to polars: {exc}",
+            source=label,
+            rule="columns must have one type each",
+            hint="convert mixed-type (object) columns to str or numbers first",
+        ) from exc
+    _warn_renamed(renamed, label, stacklevel=5)
+    return Opened(frame.lazy(), label, renamed_duplicates=renamed, n_rows=frame.height)
 
 
 def _dedupe(names: list[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -116,30 +146,8 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
         return Opened(source, "<LazyFrame>", stable_order=False)
     if isinstance(source, pl.DataFrame):
         return Opened(source.lazy(), "<DataFrame>", n_rows=source.height)
-    if _is_pandas(source):
-        names, renamed = _dedupe([str(c) for c in source.columns])
-        pdf = source.copy(deep=False)
-        pdf.columns = names
-        try:
-            frame = pl.from_pandas(pdf)
-        except Exception as exc:  # noqa: BLE001 - turn any conversion failure into a clear error
-            raise CxDataError(
-                f"The pandas DataFrame could not be converted to polars: {exc}",
-                source="<pandas.DataFrame>",
-                rule="columns must have one type each",
-                hint="convert mixed-type (object) columns to str or numbers first",
-            ) from exc
-        _warn_renamed(renamed, "<pandas.DataFrame>")
-        return Opened(
-            frame.lazy(), "<pandas.DataFrame>", renamed_duplicates=renamed, n_rows=frame.height
-        )
     if not isinstance(source, str | Path):
-        raise CxDataError(
-            f"Unsupported source of type {type(source).__name__}.",
-            source=repr(source)[:80],
-            rule="a source is a path, a glob, or a polars/pandas DataFrame",
-            hint="pass a file path (CSV, Parquet, NDJSON) or a DataFrame",
-        )
+        return _open_frame(source)
     files, label = _expand(source)
     exts = {f.suffix.lower() for f in files}
     if len(exts) > 1:
@@ -236,11 +244,11 @@ def _scan(
     return frame
 
 
-def _warn_renamed(renamed: dict[str, list[str]], label: str) -> None:
+def _warn_renamed(renamed: dict[str, list[str]], label: str, stacklevel: int = 4) -> None:
     for name, new in renamed.items():
         warnings.warn(
             f"{label}: column {name!r} appears {len(new) + 1} times; the later copies were "
             f"renamed {new}. Rename them at the source if you need them.",
             CxDataWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )

@@ -1,0 +1,183 @@
+"""``read_events``: a touchpoint log in the canonical events schema, ordered by customer and time.
+
+Frames returned by :func:`read_events` are remembered (weakly) so the journey functions can
+skip their own order check and sort: :func:`is_sorted_events` and :func:`unordered_plan`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import polars as pl
+
+from cxkit.io._checks import ReadReport, run_checks
+from cxkit.io._convert import range_checks, timestamp
+from cxkit.io._rules import duplicates_check, finish, not_null, require_mapped
+from cxkit.io._sources import open_source
+from cxkit.schema import CUSTOMER_ID, TIMESTAMP, TOUCHPOINT
+
+__all__ = ["is_sorted_events", "read_events", "unordered_plan"]
+
+# Frames returned by read_events (id → frame; entries vanish with the frame). Their rows come in
+# (customer_id, timestamp, input order) order — as read when the validation pass found them so,
+# else through a stable sort in the plan — so the journey functions need not check or sort.
+_SORTED_EVENTS: weakref.WeakValueDictionary[int, pl.LazyFrame] = weakref.WeakValueDictionary()
+
+
+# ... and the same events before that sort (the same plan when the rows were in order already):
+# queries that do not need the order (the distinct touchpoints) run on it and skip the sort
+_UNORDERED_PLAN: dict[int, pl.LazyFrame] = {}
+
+
+def is_sorted_events(frame: Any) -> bool:
+    """True when ``frame`` is, unchanged, a frame returned by :func:`read_events`."""
+    return isinstance(frame, pl.LazyFrame) and _SORTED_EVENTS.get(id(frame)) is frame
+
+
+def unordered_plan(frame: Any) -> pl.LazyFrame | None:
+    """For a frame from :func:`read_events`: the same rows without its sort (else None)."""
+    return _UNORDERED_PLAN.get(id(frame)) if is_sorted_events(frame) else None
+
+
+def _register_sorted(frame: pl.LazyFrame, unordered: pl.LazyFrame) -> None:
+    _SORTED_EVENTS[id(frame)] = frame
+    if unordered is not frame:  # (holding the frame itself would keep it alive forever)
+        _UNORDERED_PLAN[id(frame)] = unordered
+        weakref.finalize(frame, _UNORDERED_PLAN.pop, id(frame), None)
+
+
+def _events(
+    source: Any,
+    *,
+    customer: str,
+    time: str,
+    touchpoint: str,
+    tz: str | None,
+    score: str | None,
+    scale: tuple[float, float] | None,
+    time_format: str | None,
+    drop_duplicates: bool,
+) -> tuple[pl.LazyFrame, ReadReport, pl.LazyFrame]:
+    opened = open_source(source, string_columns=(customer,))
+    mapping = {"customer_id": customer, "timestamp": time, "touchpoint": touchpoint}
+    roles = {
+        "customer_id": ("customer id", "customer"),
+        "timestamp": ("event time", "time"),
+        "touchpoint": ("touchpoint", "touchpoint"),
+        "score": ("touchpoint score", "score"),
+    }
+    if score is not None:
+        mapping["score"] = score
+    require_mapped(opened, mapping, roles)
+    schema = opened.frame.collect_schema()
+    ts, checks = timestamp(time, schema[time], tz, time_format)
+    checks = [not_null(customer, "customer id"), not_null(touchpoint, "touchpoint"), *checks]
+    conv = {
+        "__cid": pl.col(customer).cast(pl.String),
+        "__ts": ts,
+        "__tp": pl.col(touchpoint).cast(pl.String),
+    }
+    if score is not None:
+        lo, hi = scale if scale is not None else (float("-inf"), float("inf"))
+        num, more = range_checks(score, schema[score], lo, hi, None)
+        conv["__score"] = num
+        checks += more
+    dup_cols = [c for c in schema.names()]
+    sort_key = (conv["__cid"], conv["__ts"])
+    checks.append(
+        duplicates_check(
+            dup_cols,
+            "exact events (every column equal)",
+            "info" if drop_duplicates else "warning",
+            "pass drop_duplicates=True to remove them (kept: the first of each)",
+            sort_key=sort_key,
+        )
+    )
+    report = run_checks(opened, "events", checks, sort_key=sort_key)
+    extras = [c for c in schema.names() if c not in set(mapping.values())]
+    canon = opened.frame
+    if drop_duplicates and report.count("exact events (every column equal) are unique"):
+        canon = canon.unique(maintain_order=True)
+    canon = canon.with_columns(**conv).select(
+        pl.col("__cid").alias("customer_id"),
+        pl.col("__ts").alias("timestamp"),
+        pl.col("__tp").alias("touchpoint"),
+        *([pl.col("__score").alias("score")] if score is not None else []),
+        *[pl.col(c) for c in extras],
+    )
+    unordered = canon
+    # Rows already in (customer, time) order need no sort (a stable sort changes nothing) —
+    # when the source gives the same order every time: files and in-memory frames do; a lazy
+    # plan (a join, say) may not, so it keeps its sort.
+    if not (report.is_sorted and opened.stable_order):
+        canon = canon.sort(["customer_id", "timestamp"], maintain_order=True)
+    return canon, report, unordered
+
+
+def read_events(
+    source: Any,
+    *,
+    customer: str = CUSTOMER_ID,
+    time: str = TIMESTAMP,
+    touchpoint: str = TOUCHPOINT,
+    tz: str | None = None,
+    score: str | None = None,
+    scale: tuple[float, float] | None = None,
+    time_format: str | None = None,
+    drop_duplicates: bool = False,
+) -> pl.LazyFrame:
+    """Read a touchpoint log into the canonical events schema.
+
+    Parameters
+    ----------
+    source
+        Path (CSV, Parquet, NDJSON; a glob or a folder of them), polars or pandas frame.
+    customer, time, touchpoint
+        Source columns holding the customer id, the event time and the touchpoint.
+    tz
+        IANA zone of naive timestamps (``"Europe/Amsterdam"``). Timestamps with an offset are
+        converted to UTC; naive ones are taken as ``tz`` (UTC when not given). A text column
+        mixing naive and offset-aware values is an error unless ``tz`` is given.
+    score, scale
+        Optional touchpoint-satisfaction column (renamed ``score``) and its scale ``(lo, hi)``;
+        values off the scale are an error.
+    time_format
+        A chrono format such as ``"%d/%m/%Y %H:%M"`` when timestamps are not ISO-like.
+    drop_duplicates
+        Remove exact duplicate rows (keeping the first). Otherwise they are kept and reported
+        with a :class:`~cxkit.errors.CxDataWarning`.
+
+    Returns
+    -------
+    polars.LazyFrame
+        ======================  ===================================================
+        ``customer_id``         String
+        ``timestamp``           Datetime("us", "UTC")
+        ``touchpoint``          String
+        ``score``               Float64, only when ``score`` is given
+        extra columns           as read
+        ======================  ===================================================
+
+        Sorted by customer, time and input order (ties keep their input order).
+
+    Raises
+    ------
+    CxDataError
+        Missing or ambiguous columns, empty or unreadable files, null ids or touchpoints,
+        unparseable or missing timestamps, naive/aware mixing, scores off the scale.
+    """
+    frame, report, unordered = _events(
+        source,
+        customer=customer,
+        time=time,
+        touchpoint=touchpoint,
+        tz=tz,
+        score=score,
+        scale=scale,
+        time_format=time_format,
+        drop_duplicates=drop_duplicates,
+    )
+    finish(report)
+    _register_sorted(frame, unordered)
+    return frame
