@@ -1,4 +1,4 @@
-"""The report batch shared by ``test_report.py`` and ``test_browser.py``, built once per test run.
+"""The report batch shared by ``report/test_run.py`` and ``report/test_browser.py``, built once per test run.
 
 ``cxkit demo`` over the repository's ``reports.toml`` — every configured report — with the
 sample-data paths redirected to freshly written sample data in a temporary folder, followed by

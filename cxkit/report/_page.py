@@ -1,7 +1,7 @@
 """Build the report page and the index page from an executed notebook and its results.
 
 No nbconvert template, no JavaScript: markdown cells are rendered with raw HTML escaped,
-outputs go through :func:`cxkit.report._html.sanitize`, code cells are hidden (except the one that
+outputs go through :func:`cxkit.report.sanitize.sanitize`, code cells are hidden (except the one that
 failed), record outputs (``cx.record``) are not shown. Charts arrive as ``image/svg+xml``
 (the cxkit renderer); a Vega-Lite JSON output from another renderer is converted to SVG here
 with vl-convert, offline.
@@ -16,8 +16,9 @@ import json
 import re
 from typing import Any
 
-from cxkit.report._html import CSP, ID_COLUMNS, PAGE_CSS, markdown_to_html, sanitize, strip_ansi
+from cxkit.report._css import PAGE_CSS
 from cxkit.report.display import RECORD_MIMETYPE
+from cxkit.report.sanitize import CSP, ID_COLUMNS, markdown_to_html, sanitize, strip_ansi
 
 __all__ = ["format_value", "render_index_html", "render_report_html"]
 

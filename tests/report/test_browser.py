@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import _report_batch  # the batch shared with test_report.py, built once per run
+import _report_batch  # the batch shared with tests/report/test_run.py, built once per run
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path(os.environ.get("CXKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from cxkit.report._html import MASK, sanitize
 from cxkit.report._page import ID_TEXT_NOTICE, _render_output, _render_streams
+from cxkit.report.sanitize import MASK, sanitize
 
 
 def test_pandas_index_named_customer_id_is_masked():
