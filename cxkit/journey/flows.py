@@ -47,11 +47,11 @@ def transitions(
 
     Parameters
     ----------
-    events
+    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
         The events frame (``cx.read_events``); any order.
-    collapse_repeats
+    collapse_repeats : bool
         Treat consecutive events at the same touchpoint as one (no self-loops from repeats).
-    customer, time, touchpoint
+    customer, time, touchpoint : str
         Column names.
 
     Returns
@@ -174,13 +174,15 @@ def paths(
 
     Parameters
     ----------
-    events
-        The events frame; any order.
-    max_steps
+    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
+        The events frame (``cx.read_events``); any order.
+    max_steps : int, optional
         Keep the first ``max_steps`` touchpoints of each journey (``None``: whole journeys).
         A cut journey ends in ``" → …"`` and has ``truncated`` true, so no chart can hide it.
-    top
+    top : int, optional
         How many paths to list before ``"(other paths)"`` (``None``: all).
+    customer, time, touchpoint : str
+        Column names.
 
     Returns
     -------
@@ -256,6 +258,17 @@ def step_flows(
     ``"(other)"``; a journey that ends before ``max_steps`` flows into ``"(end)"`` (drop-off)
     and one that goes on past ``max_steps`` into ``"(continues)"``, so nothing is hidden.
 
+    Parameters
+    ----------
+    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
+        The events frame (``cx.read_events``); any order.
+    max_steps : int
+        The last step shown; later steps flow into ``"(continues)"``.
+    top : int
+        Touchpoints named at each step; the others are merged into ``"(other)"``.
+    customer, time, touchpoint : str
+        Column names.
+
     Returns
     -------
     polars.DataFrame
@@ -270,6 +283,14 @@ def step_flows(
         ===============  ==============================================================
 
         Sorted by ``step``, then ``n_customers`` descending, ``source``, ``target``.
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> ev = pl.DataFrame({"customer_id": list("aab"), "touchpoint": ["web", "call", "web"],
+    ...                    "timestamp": [dt.datetime(2024, 1, 1, h) for h in (9, 10, 9)]})
+    >>> step_flows(ev, max_steps=2).select("step", "source", "target", "n_customers").rows()
+    [(1, 'web', '(end)', 1), (1, 'web', 'call', 1), (2, 'call', '(end)', 1)]
     """
     if max_steps < 1 or top < 1:
         raise ValueError("max_steps and top must be positive integers")
