@@ -1,6 +1,7 @@
 """Survey helpers: find rating columns, reshape wide ↔ long, map yes/no outcomes to 0/1.
 
-Re-exported by :mod:`cxkit.satisfaction` (``cx.satisfaction.to_long`` etc.).
+Re-exported by :mod:`cxkit.satisfaction` (``cx.satisfaction.to_long`` etc.). Every function
+takes a polars DataFrame or LazyFrame, a pandas DataFrame or a pyarrow Table.
 """
 
 from __future__ import annotations
@@ -10,44 +11,15 @@ from typing import Any
 
 import polars as pl
 
-from cxkit.errors import CxDataError, missing_column_error
+from cxkit._frames import require_columns
+from cxkit.errors import CxDataError
+from cxkit.satisfaction._common import as_list, survey_frame, with_na_codes
 
 __all__ = ["rating_columns", "to_binary", "to_long", "to_wide"]
 
 
-def _lazy(frame) -> pl.LazyFrame:
-    if isinstance(frame, pl.DataFrame):
-        return frame.lazy()
-    if isinstance(frame, pl.LazyFrame):
-        return frame
-    raise TypeError("expected a polars DataFrame or LazyFrame (use cx.read_survey for files)")
-
-
-def _list(x) -> list[str]:
-    if x is None:
-        return []
-    return [x] if isinstance(x, str) else list(x)
-
-
-def _require(lf: pl.LazyFrame, cols: Sequence[str], role: str, argument: str, source: str):
-    names = lf.collect_schema().names()
-    for c in cols:
-        if c not in names:
-            raise missing_column_error(c, names, source=source, role=role, argument=argument)
-
-
-def _with_na(lf: pl.LazyFrame, columns: Sequence[str], na_codes) -> pl.LazyFrame:
-    if not na_codes:
-        return lf
-    codes = [float(c) for c in na_codes]
-    return lf.with_columns(
-        pl.when(pl.col(c).cast(pl.Float64).is_in(codes)).then(None).otherwise(pl.col(c)).alias(c)
-        for c in columns
-    )
-
-
 def rating_columns(
-    survey: pl.DataFrame | pl.LazyFrame,
+    survey: Any,
     *,
     scale: tuple[float, float] = (1, 5),
     na_codes: Sequence[float] | None = None,
@@ -65,12 +37,12 @@ def rating_columns(
     >>> rating_columns(df, na_codes=[0])
     ['wifi', 'food']
     """
-    lf = _lazy(survey)
+    lf = survey_frame(survey)
     schema = lf.collect_schema()
     cand = [c for c, t in schema.items() if t.is_numeric() and c not in set(exclude)]
     if not cand:
         return []
-    lf = _with_na(lf.select(cand), cand, na_codes)
+    lf = with_na_codes(lf.select(cand), cand, na_codes, "rating_columns")
     aggs = []
     for c in cand:
         x = pl.col(c).cast(pl.Float64)
@@ -92,7 +64,7 @@ def rating_columns(
 
 
 def to_long(
-    survey: pl.DataFrame | pl.LazyFrame,
+    survey: Any,
     ratings: Sequence[str],
     *,
     id_cols: Sequence[str] | None = None,
@@ -118,9 +90,9 @@ def to_long(
     >>> to_long(df, ["web", "ivr"]).rows()
     [('r1', 'web', 5.0), ('r1', 'ivr', 2.0), ('r2', 'ivr', 3.0)]
     """
-    lf = _lazy(survey)
+    lf = survey_frame(survey)
     ratings = list(ratings)
-    _require(lf, ratings, "rating", "ratings", "to_long")
+    require_columns(lf, {r: ("rating", "ratings") for r in ratings}, source="to_long")
     names = lf.collect_schema().names()
     ids = list(id_cols) if id_cols is not None else [c for c in names if c not in ratings]
     order = {r: i for i, r in enumerate(ratings)}
@@ -136,7 +108,7 @@ def to_long(
 
 
 def to_wide(
-    long: pl.DataFrame | pl.LazyFrame,
+    long: Any,
     *,
     index: str | Sequence[str] = "response_id",
     item: str = "touchpoint",
@@ -162,11 +134,13 @@ def to_wide(
     >>> to_wide(lg).rows()
     [('r1', 5.0, 2.0), ('r2', None, 3.0)]
     """
-    df = _lazy(long).collect()
-    idx = _list(index)
-    for c in [*idx, item, value]:
-        if c not in df.columns:
-            raise missing_column_error(c, df.columns, source="to_wide", role=c, argument="index")
+    df = survey_frame(long, what="long").collect()
+    idx = as_list(index)
+    roles = {c: ("index", "index") for c in idx} | {
+        item: ("item", "item"),
+        value: ("value", "value"),
+    }
+    require_columns(df, roles, source="to_wide")
     dup = df.group_by([*idx, item]).len().filter(pl.col("len") > 1)
     if dup.height:
         raise CxDataError(
@@ -186,14 +160,14 @@ def to_wide(
 
 
 def to_binary(
-    survey: pl.DataFrame | pl.LazyFrame,
+    survey: Any,
     column: str,
     positive: Any | Sequence[Any],
 ) -> pl.DataFrame | pl.LazyFrame:
     """Replace ``column`` by 1 where it equals ``positive`` (a value or list), else 0.
 
-    Nulls stay null. Works on text (``"satisfied"``), booleans and numbers; returns the same
-    kind of frame it was given (a new one; the input is not modified). An error is raised if
+    Nulls stay null. Works on text (``"satisfied"``), booleans and numbers. Returns a
+    LazyFrame for a LazyFrame, else a polars DataFrame (a new one; the input is not modified). An error is raised if
     no row matches, which usually means a typo in ``positive``.
 
     Examples
@@ -203,8 +177,8 @@ def to_binary(
     >>> to_binary(df, "satisfaction", "satisfied")["satisfaction"].to_list()
     [1, 0, None]
     """
-    lf = _lazy(survey)
-    _require(lf, [column], "outcome", "column", "to_binary")
+    lf = survey_frame(survey)
+    require_columns(lf, {column: ("outcome", "column")}, source="to_binary")
     values = list(positive) if isinstance(positive, list | tuple | set) else [positive]
     dtype = lf.collect_schema()[column]
     expr = pl.col(column)
@@ -225,4 +199,4 @@ def to_binary(
             examples=[f"values found: {found}"],
             hint="pass positive= one of the values found (check spelling and case)",
         )
-    return out.collect() if isinstance(survey, pl.DataFrame) else out
+    return out if isinstance(survey, pl.LazyFrame) else out.collect()
