@@ -1,39 +1,46 @@
 """Altair chart builders: each takes a cxkit result frame and returns an ``alt.Chart``.
 
 Charts never show or save themselves. One theme (:func:`theme`) and an offline SVG renderer
-are enabled by :func:`setup`, which ``import cxkit`` calls.
+are enabled by :func:`setup`, which ``import cxkit`` calls. Charts import only the base
+(``cxkit.schema`` labels), never an analysis package, and take result frames with either the
+old or the new column names (``diff``/``effect``, ``low_base``/``base_flag``).
 
-Modules: ``theme`` (theme, palette, set-up) · ``journey`` · ``satisfaction`` · ``experiment``.
+Modules: ``theme`` (theme, palette, set-up) · ``journey`` · ``satisfaction`` · ``experiment`` ·
+private ``_common`` (column checks and renames shared by the chart modules).
 """
 
-from cxkit.charts.theme import PALETTE, setup, theme
-
-__all__ = ["PALETTE", "setup", "theme"]
-# Chart builders are re-exported below by each analysis area (one import line each).
-from cxkit.charts.journey import (  # noqa: E402
+from cxkit.charts.experiment import checks_badge, distribution_chart, forest_plot
+from cxkit.charts.journey import (
     emotion_curve,
     funnel_chart,
     pain_point_chart,
     sankey,
     transition_heatmap,
 )
-
-__all__ += ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
-from cxkit.charts.experiment import checks_badge, distribution_chart, forest_plot  # noqa: E402
-
-__all__ += ["checks_badge", "distribution_chart", "forest_plot"]
-from cxkit.charts.satisfaction import (  # noqa: E402
+from cxkit.charts.satisfaction import (
     drivers_chart,
     importance_performance_chart,
     nps_bar,
     scores_chart,
     trend_chart,
 )
+from cxkit.charts.theme import PALETTE, setup, theme
 
-__all__ += [
+__all__ = [
+    "PALETTE",
+    "checks_badge",
+    "distribution_chart",
     "drivers_chart",
+    "emotion_curve",
+    "forest_plot",
+    "funnel_chart",
     "importance_performance_chart",
     "nps_bar",
+    "pain_point_chart",
+    "sankey",
     "scores_chart",
+    "setup",
+    "theme",
+    "transition_heatmap",
     "trend_chart",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from cxkit.charts._common import need
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
 
 __all__ = ["checks_badge", "distribution_chart", "forest_plot"]
@@ -27,12 +28,6 @@ _DECISION_COLOURS = {
     "no_detectable_change": NEUTRAL,
     "inconclusive": "#888888",
 }
-
-
-def _need(frame: pl.DataFrame, columns: list[str], fn: str, source: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{fn}() needs the frame from {source}; columns missing: {missing}")
 
 
 def forest_plot(
@@ -66,7 +61,7 @@ def forest_plot(
     >>> type(forest_plot(eff)).__name__
     'FacetChart'
     """
-    _need(
+    need(
         effects,
         ["metric", "arm", "effect", "ci_low", "ci_high", "decision"],
         "forest_plot",
@@ -152,9 +147,7 @@ def distribution_chart(dist: pl.DataFrame, *, title: str | None = None) -> alt.C
     >>> distribution_chart(d).mark
     'bar'
     """
-    _need(
-        dist, ["arm", "bin_low", "bin_high", "n", "share"], "distribution_chart", "distribution()"
-    )
+    need(dist, ["arm", "bin_low", "bin_high", "n", "share"], "distribution_chart", "distribution()")
     discrete = (
         dist.filter(pl.col("bin_high").is_null() | (pl.col("bin_low") != pl.col("bin_high"))).height
         == 0
@@ -226,7 +219,7 @@ def checks_badge(checks: pl.DataFrame) -> alt.Chart:
     >>> checks_badge(c).to_dict()["layer"][1]["mark"]["type"]
     'text'
     """
-    _need(checks, ["check", "p_value", "alarm"], "checks_badge", "Analysis.checks")
+    need(checks, ["check", "p_value", "alarm"], "checks_badge", "Analysis.checks")
     names = {"sample_ratio": "Sample ratio", "response_rate": "Survey response rate"}
     labels = [
         f"{names.get(c, c)}: {'ALARM' if a else 'OK'} (p = {p:.2g})"

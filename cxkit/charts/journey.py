@@ -20,26 +20,13 @@ import altair as alt
 import numpy as np
 import polars as pl
 
+from cxkit.charts._common import need, plain, with_base_flag, with_renamed
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
-from cxkit.schema import CONTINUES, END, OTHER, START
+from cxkit.schema import BASE_SUPPRESSED, CONTINUES, END, OTHER, START
 
 __all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
 
 _TERMINAL = (END, CONTINUES)
-
-
-def _need(frame: pl.DataFrame, columns: list[str], fn: str, source: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{fn}() needs the frame from {source}; columns missing: {missing}")
-
-
-def _plain(frame: pl.DataFrame) -> pl.DataFrame:
-    """Duration columns become ``<name>_hours`` floats (Vega-Lite has no durations)."""
-    durations = [c for c, t in frame.schema.items() if isinstance(t, pl.Duration)]
-    return frame.with_columns(
-        (pl.col(c).dt.total_seconds(fractional=True) / 3600).alias(c + "_hours") for c in durations
-    ).drop(durations)
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +115,7 @@ def sankey(
     >>> type(sankey(cx.journey.step_flows(ev))).__name__
     'LayerChart'
     """
-    _need(
+    need(
         flows,
         ["step", "source", "target", "n_customers", "share"],
         "sankey",
@@ -210,7 +197,7 @@ def transition_heatmap(
     Shows the ``top`` touchpoints by volume, ``(start)`` first and ``(end)`` last; the
     subtitle says how many transitions the rest account for.
     """
-    _need(
+    need(
         transitions,
         ["source", "target", "n", value],
         "transition_heatmap",
@@ -226,7 +213,7 @@ def transition_heatmap(
     keep = vol["tp"].head(top).to_list()
     rows = [START, *keep]
     cols = [*keep, END]
-    shown = _plain(transitions).filter(pl.col("source").is_in(rows) & pl.col("target").is_in(cols))
+    shown = plain(transitions).filter(pl.col("source").is_in(rows) & pl.col("target").is_in(cols))
     total = transitions["n"].sum() or 1
     hidden = 1 - shown["n"].sum() / total
     sub = f"Colour: {value}; numbers: transitions. Showing {len(keep)} of {vol.height} touchpoints"
@@ -274,16 +261,14 @@ def funnel_chart(funnel: pl.DataFrame, *, title: str = "Funnel") -> alt.Chart:
 
     With ``by`` columns in the funnel frame, the groups are side by side.
     """
-    _need(
+    need(
         funnel,
         ["step_index", "step", "n_customers", "conversion_from_start"],
         "funnel_chart",
         "cx.journey.funnel",
     )
     by = [c for c in funnel.columns if c not in _FUNNEL_COLS]
-    data = _plain(funnel).with_columns(
-        pl.format("{}. {}", "step_index", "step").alias("step_label")
-    )
+    data = plain(funnel).with_columns(pl.format("{}. {}", "step_index", "step").alias("step_label"))
     if by:
         data = data.with_columns(
             pl.concat_str([pl.col(b).cast(pl.String) for b in by], separator=" · ")
@@ -331,10 +316,14 @@ _METRIC_TITLE = {"mean": "mean score", "csat_top_box": "CSAT (top-box share)", "
 
 
 def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion curve") -> alt.Chart:
-    """Score per touchpoint/stage in journey order, with its CI band and n (low base greyed)."""
-    _need(
+    """Score per touchpoint/stage in journey order, with its CI band and n (low base greyed).
+
+    Takes ``base_flag`` ("ok"/"small base"/"suppressed") or the older Boolean ``low_base``.
+    """
+    scores = with_base_flag(scores)
+    need(
         scores,
-        ["order", "n", "estimate", "ci_low", "ci_high", "low_base"],
+        ["order", "n", "estimate", "ci_low", "ci_high", "base_flag"],
         "emotion_curve",
         "cx.journey.stage_scores",
     )
@@ -366,14 +355,14 @@ def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion c
         .encode(
             x=x,
             y="estimate:Q",
-            color=alt.condition("datum.low_base", alt.value(NEUTRAL), alt.value(PALETTE[0])),
+            color=alt.condition("datum.flagged", alt.value(NEUTRAL), alt.value(PALETTE[0])),
             tooltip=[
                 "label:N",
                 alt.Tooltip("estimate:Q", format=".3f"),
                 alt.Tooltip("ci_low:Q", format=".3f"),
                 alt.Tooltip("ci_high:Q", format=".3f"),
                 "n:Q",
-                "low_base:N",
+                "base_flag:N",
             ],
         )
     )
@@ -393,19 +382,23 @@ def pain_point_chart(
 
     The ``top`` rows by impact; low-base rows (not tested) are grey with no interval;
     rows significant after Benjamini–Hochberg (p_adj < 0.05) are coloured.
+
+    Takes ``effect`` and ``base_flag`` (rows "suppressed" are not tested) or the older
+    ``diff`` and Boolean ``low_base``.
     """
-    _need(
+    pain = with_base_flag(with_renamed(pain, {"diff": "effect"}))
+    need(
         pain,
-        ["touchpoint", "diff", "ci_low", "ci_high", "p_adj", "low_base", "n_passed"],
+        ["touchpoint", "effect", "ci_low", "ci_high", "p_adj", "base_flag", "n_passed"],
         "pain_point_chart",
         "cx.journey.pain_points",
     )
     data = pain.head(top).with_columns(
-        pl.when("low_base")
+        pl.when(pl.col("base_flag") == BASE_SUPPRESSED)
         .then(pl.lit("low base (not tested)"))
-        .when((pl.col("p_adj") < 0.05) & (pl.col("diff") > 0))
+        .when((pl.col("p_adj") < 0.05) & (pl.col("effect") > 0))
         .then(pl.lit("higher, significant"))
-        .when((pl.col("p_adj") < 0.05) & (pl.col("diff") < 0))
+        .when((pl.col("p_adj") < 0.05) & (pl.col("effect") < 0))
         .then(pl.lit("lower, significant"))
         .otherwise(pl.lit("not significant"))
         .alias("verdict")
@@ -446,12 +439,12 @@ def pain_point_chart(
         .mark_point(filled=True, size=60)
         .encode(
             y=y,
-            x="diff:Q",
+            x="effect:Q",
             color=colour,
             tooltip=[
                 "touchpoint:N",
                 "n_passed:Q",
-                alt.Tooltip("diff:Q", format="+.1%"),
+                alt.Tooltip("effect:Q", format="+.1%"),
                 alt.Tooltip("ci_low:Q", format="+.1%"),
                 alt.Tooltip("ci_high:Q", format="+.1%"),
                 alt.Tooltip("p_adj:Q", format=".3g"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from cxkit.charts._common import need
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
 
 __all__ = [
@@ -34,12 +35,6 @@ _QUADRANT_COLOURS = {
     "low priority": "#999999",
     "possible overkill": PALETTE[0],
 }
-
-
-def _need(frame: pl.DataFrame, columns: list[str], fn: str, source: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{fn}() needs the frame from {source}; columns missing: {missing}")
 
 
 def _fmt_value(metric: str) -> tuple[str, str, bool]:
@@ -82,9 +77,7 @@ def nps_bar(
     'bar'
 
     """
-    _need(
-        breakdown, ["n", "detractors", "passives", "promoters", "nps"], "nps_bar", "nps_breakdown"
-    )
+    need(breakdown, ["n", "detractors", "passives", "promoters", "nps"], "nps_bar", "nps_breakdown")
     if group is None:
         lead = breakdown.columns[: breakdown.columns.index("n")]
         group = lead[0] if lead else None
@@ -180,7 +173,7 @@ def scores_chart(
     >>> chart.to_dict()["layer"][1]["mark"]["type"]
     'point'
     """
-    _need(
+    need(
         scores,
         ["n", "estimate", "ci_low", "ci_high", "base_flag", "metric"],
         "scores_chart",
@@ -274,7 +267,7 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
     >>> drivers_chart(r).to_dict()["layer"][0]["mark"]["type"]
     'bar'
     """
-    _need(
+    need(
         result,
         ["driver", "importance", "ci_low", "ci_high", "significant", "r2", "n", "method"],
         "drivers_chart",
@@ -362,7 +355,7 @@ def importance_performance_chart(
     >>> importance_performance_chart(cx.satisfaction.importance_performance(d)).to_dict()["layer"][0]["mark"]["type"]
     'rule'
     """
-    _need(
+    need(
         ipa,
         ["driver", "importance", "performance", "importance_cut", "performance_cut", "quadrant"],
         "importance_performance_chart",
@@ -426,7 +419,7 @@ def trend_chart(
     >>> trend_chart(cx.satisfaction.trend(df, "csat", period="m")).to_dict()["layer"][0]["mark"]["type"]
     'tick'
     """
-    _need(trend, ["n", "estimate", "center", "lcl", "ucl", "signal"], "trend_chart", "trend")
+    need(trend, ["n", "estimate", "center", "lcl", "ucl", "signal"], "trend_chart", "trend")
     if period is None:
         period = trend.columns[trend.columns.index("n") - 1]
     frame = trend.with_columns(

@@ -93,3 +93,71 @@ def test_wrong_frame_is_a_clear_error(sample):
         cx.charts.sankey(j.transitions(ev))
     with pytest.raises(ValueError, match="cx.journey.pain_points"):
         cx.charts.pain_point_chart(j.paths(ev))
+
+
+def _layer_values(chart, field):
+    """The values of ``field`` in the data of a layered chart (inline datasets)."""
+    spec = chart.to_dict()
+    out = []
+    for rows in spec.get("datasets", {}).values():
+        out += [r[field] for r in rows if field in r]
+    return out
+
+
+PAIN_NEW = pl.DataFrame(
+    {
+        "touchpoint": ["ivr", "web", "shop", "app"],
+        "effect": [0.10, -0.08, 0.01, None],
+        "ci_low": [0.05, -0.12, -0.02, None],
+        "ci_high": [0.15, -0.03, 0.04, None],
+        "p_adj": [0.001, 0.01, 0.6, None],
+        "base_flag": ["ok", "ok", "small base", "suppressed"],
+        "n_passed": [500, 400, 40, 3],
+    }
+)
+PAIN_OLD = (
+    PAIN_NEW.rename({"effect": "diff"})
+    .with_columns(low_base=pl.col("base_flag") == "suppressed")
+    .drop("base_flag")
+)
+
+
+@pytest.mark.parametrize("frame", [PAIN_NEW, PAIN_OLD], ids=["effect/base_flag", "diff/low_base"])
+def test_pain_point_chart_takes_old_and_new_column_names(frame):
+    chart = cx.charts.pain_point_chart(frame)
+    verdicts = dict(
+        zip(_layer_values(chart, "touchpoint"), _layer_values(chart, "verdict"), strict=True)
+    )
+    assert verdicts == {
+        "ivr": "higher, significant",
+        "web": "lower, significant",
+        "shop": "not significant",
+        "app": "low base (not tested)",
+    }
+    assert "effect" in chart.to_json() and '"diff' not in chart.to_json()
+    assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
+
+
+STAGES_NEW = pl.DataFrame(
+    {
+        "order": [1, 2, 3],
+        "stage": ["aware", "buy", "use"],
+        "n": [300, 12, 200],
+        "estimate": [4.1, 3.0, 3.8],
+        "ci_low": [4.0, 2.5, 3.7],
+        "ci_high": [4.2, 3.5, 3.9],
+        "base_flag": ["ok", "small base", "ok"],
+    }
+)
+STAGES_OLD = STAGES_NEW.with_columns(low_base=pl.col("base_flag") != "ok").drop("base_flag")
+
+
+@pytest.mark.parametrize("frame", [STAGES_NEW, STAGES_OLD], ids=["base_flag", "low_base"])
+def test_emotion_curve_greys_flagged_stages_from_old_or_new_columns(frame):
+    chart = cx.charts.emotion_curve(frame)
+    flagged = dict(
+        zip(_layer_values(chart, "label"), _layer_values(chart, "flagged"), strict=False)
+    )
+    assert flagged == {"aware": False, "buy": True, "use": False}
+    assert "datum.flagged" in chart.to_json()
+    assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
