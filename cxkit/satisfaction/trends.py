@@ -114,28 +114,12 @@ def trend(
         alpha=alpha,
     )
     per = summarize(lf, column, by=[*by_cols, period], se=True, **kw)
-    lo_clip, hi_clip = _RANGES.get(per["metric"][0] if per.height else "mean", (-np.inf, np.inf))
-    half = sigma * pl.col("_sd") / pl.col("n_eff").sqrt()
+    clip = _RANGES.get(per["metric"][0] if per.height else "mean", (-np.inf, np.inf))
 
     def limits(kept: pl.DataFrame) -> pl.DataFrame:
         base = lf.join(kept.lazy(), on=[*by_cols, period], how="semi")
-        pooled = summarize(base, column, by=by_cols or None, se=True, **kw).select(
-            *by_cols, pl.col("estimate").alias("center"), pl.col("sd").alias("_sd")
-        )
-        joined = (
-            per.join(pooled, on=by_cols, how="left") if by_cols else per.join(pooled, how="cross")
-        )
-        return joined.with_columns(
-            (pl.col("center") - half).clip(lo_clip, hi_clip).alias("lcl"),
-            (pl.col("center") + half).clip(lo_clip, hi_clip).alias("ucl"),
-        ).with_columns(
-            pl.when(pl.col("estimate") > pl.col("ucl"))
-            .then(pl.lit("above"))
-            .when(pl.col("estimate") < pl.col("lcl"))
-            .then(pl.lit("below"))
-            .otherwise(None)
-            .alias("signal")
-        )
+        pooled = summarize(base, column, by=by_cols or None, se=True, **kw)
+        return _limits(per, pooled, by_cols, sigma, clip)
 
     suppressed = pl.col("n") < min_base
     keys = per.filter(~suppressed).select(*by_cols, period)
@@ -161,6 +145,35 @@ def trend(
                 break
             kept = still
             out = limits(kept)
+    return _finish(out, by_cols, period, min_base, small_base)
+
+
+def _limits(
+    per: pl.DataFrame, pooled: pl.DataFrame, by_cols: list[str], sigma: float, clip
+) -> pl.DataFrame:
+    """Centre line and control limits ``centre ± sigma·s/√n_eff`` (clipped to the score's
+    range) from the pooled baseline, and the signal of each period."""
+    pooled = pooled.select(*by_cols, pl.col("estimate").alias("center"), pl.col("sd").alias("_sd"))
+    joined = per.join(pooled, on=by_cols, how="left") if by_cols else per.join(pooled, how="cross")
+    half = sigma * pl.col("_sd") / pl.col("n_eff").sqrt()
+    return joined.with_columns(
+        (pl.col("center") - half).clip(*clip).alias("lcl"),
+        (pl.col("center") + half).clip(*clip).alias("ucl"),
+    ).with_columns(
+        pl.when(pl.col("estimate") > pl.col("ucl"))
+        .then(pl.lit("above"))
+        .when(pl.col("estimate") < pl.col("lcl"))
+        .then(pl.lit("below"))
+        .otherwise(None)
+        .alias("signal")
+    )
+
+
+def _finish(
+    out: pl.DataFrame, by_cols: list[str], period: str, min_base: int, small_base: int
+) -> pl.DataFrame:
+    """Suppressed periods hidden, the base flag, the result columns in order."""
+    suppressed = pl.col("n") < min_base
     hide = [
         pl.when(suppressed).then(None).otherwise(pl.col(c)).alias(c)
         for c in ("estimate", "ci_low", "ci_high", "lcl", "ucl", "signal")
