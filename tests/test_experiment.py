@@ -185,8 +185,14 @@ def test_cuped_equals_ancova_point_estimate(sample):
 
 
 # ----------------------------------------------------------------------------- clusters
-def test_cluster_robust_matches_statsmodels(sample):
-    res = ex.analyze(sample, control="control", metrics={"handle_time": "mean"}, cluster="agent_id")
+def test_cluster_robust_cr1_matches_statsmodels(sample):
+    res = ex.analyze(
+        sample,
+        control="control",
+        metrics={"handle_time": "mean"},
+        cluster="agent_id",
+        inference="cr1",
+    )
     row, det = res.effects.row(0, named=True), res.details.row(0, named=True)
     t = (sample["arm"] == "new_script").cast(pl.Float64).to_numpy()
     groups = sample["agent_id"].cast(pl.Categorical).to_physical().to_numpy()
@@ -199,6 +205,14 @@ def test_cluster_robust_matches_statsmodels(sample):
     assert row["p_value"] == pytest.approx(fit.pvalues[1], rel=1e-8)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(fit.conf_int()[1]), rel=1e-10)
     assert det["n_clusters"] == 200 and det["df"] == 199
+    assert det["method"] == "cr1, t(199)"
+    # the default with 200 clusters: CR2 + Bell-McCaffrey df decides, a little wider than CR1
+    auto = ex.analyze(
+        sample, control="control", metrics={"handle_time": "mean"}, cluster="agent_id"
+    )
+    d2 = auto.details.row(0, named=True)
+    assert d2["method"].startswith("cr2, Bell-McCaffrey df") and d2["n_assignments"] is None
+    assert fit.bse[1] < d2["se"] < 1.01 * fit.bse[1] and 150 < d2["df"] < 199
 
 
 def test_icc_matches_anova_by_hand():

@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from cxkit.errors import CxDataError, CxDataWarning
+from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
 from cxkit.experiment import _stats as _exp_stats
 from cxkit.experiment._checks import response_balance, srm, srm_counts
 from cxkit.experiment._data import (
@@ -40,12 +40,14 @@ from cxkit.experiment._data import (
     Metric,
     _aggregate,
     _as_metrics,
+    _check_columns,
     _lazy,
     _no_nulls,
     _ordinal_counts,
     aggregate,
     distribution,
 )
+from cxkit.experiment._inference import INFERENCE, decide_clustered
 from cxkit.experiment._models import proportional_odds
 from cxkit.experiment._summary import decision_summary
 from cxkit.experiment.power import mde, sample_size
@@ -175,7 +177,10 @@ def _cell_arrays(rows: pl.DataFrame, m: Metric, clustered: bool, clusters: list[
     return {"n": n[:1], "s": s[:1], "m": mm[:1]}
 
 
-def _compare_numeric(rows_c, rows_t, m, clustered, alpha) -> dict[str, float]:
+def _compare_numeric(rows_c, rows_t, m, design, alpha) -> dict[str, float]:
+    """One numeric comparison; ``design`` is None (independent units) or the cluster design
+    ``{"inference": ..., "strata": {cluster: stratum} or None, "labels": (control, arm)}``."""
+    clustered = design is not None
     clusters = None
     if clustered:
         clusters = sorted(set(rows_c["cluster"].to_list()) | set(rows_t["cluster"].to_list()))
@@ -190,8 +195,10 @@ def _compare_numeric(rows_c, rows_t, m, clustered, alpha) -> dict[str, float]:
         cuped=bool(m.covariate),
         clustered=clustered,
         alpha=alpha,
+        cluster_se="cr1" if clustered and design["inference"] == "cr1" else "cr2",
     )
     out = {k: float(v[0]) for k, v in res.items()}
+    out["n_assignments"] = float("nan")
     method = {
         "proportion": "newcombe_ci_pooled_z",
         "mean": "welch_t",
@@ -202,7 +209,24 @@ def _compare_numeric(rows_c, rows_t, m, clustered, alpha) -> dict[str, float]:
     if m.covariate:
         method += "+cuped"
     if clustered:
-        method = f"cluster_robust_cr1({method})"
+        strata = design["strata"]
+        out, how, k = decide_clustered(
+            out,
+            c,
+            t,
+            inference=design["inference"],
+            ratio=bool(m.denominator),
+            cuped=bool(m.covariate),
+            alpha=alpha,
+            strata=None if strata is None else np.array([strata[g] for g in clusters]),
+            labels=design["labels"],
+            metric=m.label,
+        )
+        method = (
+            how + ("; ratio of sums" if m.denominator else "") + ("; cuped" if m.covariate else "")
+        )
+        if k is not None:
+            out["n_assignments"] = float(k)
     elif m.kind == "proportion" and not m.covariate:
         x0, n0 = c["s"][0, 0], c["n"][0]
         x1, n1 = t["s"][0, 0], t["n"][0]
@@ -275,7 +299,7 @@ def _rows_for_scope(long, m, arm_label, seg):
     return long.filter(f)
 
 
-def _run(long, ordinal, specs, control, treatments, clustered, alpha, seg):
+def _run(long, ordinal, specs, control, treatments, design, alpha, seg):
     rows = []
     for m in specs:
         for arm_label in treatments:
@@ -292,7 +316,8 @@ def _run(long, ordinal, specs, control, treatments, clustered, alpha, seg):
                 if nc < 2 or nt < 2:
                     res = _empty(nc, nt)
                 else:
-                    res = _compare_numeric(rc, rt, m, clustered, alpha)
+                    arm_design = design and {**design, "labels": (control, arm_label)}
+                    res = _compare_numeric(rc, rt, m, arm_design, alpha)
             rows.append({"metric": m.label, "arm": arm_label, **res, "_m": m})
     return rows
 
@@ -312,6 +337,7 @@ def _empty(nc, nt) -> dict[str, Any]:
         "icc",
         "design_effect",
         "n_clusters",
+        "n_assignments",
     ]
     return {
         "n_control": float(nc),
@@ -374,6 +400,9 @@ def _finish(rows, alpha, correction, family, groups=None) -> tuple[pl.DataFrame,
                 "icc": r["icc"],
                 "design_effect": r["design_effect"],
                 "n_clusters": None if not np.isfinite(r["n_clusters"]) else int(r["n_clusters"]),
+                "n_assignments": (
+                    int(r["n_assignments"]) if np.isfinite(r.get("n_assignments", np.nan)) else None
+                ),
             }
         )
     schema = {c: pl.Float64 for c in EFFECT_COLUMNS}
@@ -401,6 +430,7 @@ def _finish(rows, alpha, correction, family, groups=None) -> tuple[pl.DataFrame,
         "icc": pl.Float64,
         "design_effect": pl.Float64,
         "n_clusters": pl.Int64,
+        "n_assignments": pl.Int64,
     }
     details = pl.DataFrame(det, schema=dschema, strict=False).fill_nan(None)
     return effects, details
@@ -441,6 +471,35 @@ def _checks_frame(srm_frame: pl.DataFrame, resp: pl.DataFrame | None) -> pl.Data
     )
 
 
+def _cluster_design(long: pl.DataFrame, inference: str, strata: str | None) -> dict:
+    """The randomisation design of a clustered analysis: method and cluster → stratum."""
+    if inference not in INFERENCE:
+        raise ValueError(f"inference must be one of {INFERENCE}, got {inference!r}")
+    if strata is None:
+        return {"inference": inference, "strata": None}
+    if strata not in long.columns:
+        raise missing_column_error(
+            strata,
+            long.columns,
+            source="aggregates",
+            role="randomisation strata",
+            argument="strata",
+        )
+    per = long.group_by("cluster").agg(pl.col(strata).cast(pl.String).n_unique().alias("k"))
+    bad = per.filter(pl.col("k") > 1)
+    if bad.height:
+        raise CxDataError(
+            f"{bad.height} cluster(s) lie in more than one stratum.",
+            column=strata,
+            rule="strata are assigned to whole clusters (constant within a cluster)",
+            n_rows=bad.height,
+            examples=bad["cluster"].head(5).to_list(),
+            hint="pass the stratum the cluster was randomised in, one per cluster",
+        )
+    pairs = long.select("cluster", pl.col(strata).cast(pl.String)).unique()
+    return {"inference": inference, "strata": dict(pairs.iter_rows())}
+
+
 def from_aggregates(
     aggregates: pl.DataFrame,
     *,
@@ -452,6 +511,8 @@ def from_aggregates(
     family: str = "role",
     expected: Mapping[Any, float] | None = None,
     ignore_clusters: bool = False,
+    inference: str = "auto",
+    strata: str | None = None,
     _ordinal: Mapping | None = None,
 ) -> Analysis:
     """Analyse an experiment from sufficient statistics (e.g. a warehouse query).
@@ -471,6 +532,9 @@ def from_aggregates(
         CUPED metrics only need the ``denominator`` / ``covariate`` set to any non-empty name.
     expected : mapping arm → share, optional
         Design shares for the SRM check (default equal).
+    inference, strata
+        As in :func:`analyze`; ``strata`` names a column of ``aggregates`` that is
+        constant within each cluster.
 
     Returns
     -------
@@ -514,6 +578,7 @@ def from_aggregates(
         )
     treatments = [a for a in arms if a != control]
     clustered = "cluster" in long.columns and not ignore_clusters
+    design = _cluster_design(long, inference, strata) if clustered else None
     # SRM on units per arm
     if "n_units" in long.columns and long.height:
         first = long["metric"][0]
@@ -544,14 +609,14 @@ def from_aggregates(
         )
         resp = response_balance(r, arm="arm", responded="n_responded", aggregated=True)
     ordinal = _ordinal or {}
-    rows = _run(long, ordinal, specs, control, treatments, clustered, alpha, None)
+    rows = _run(long, ordinal, specs, control, treatments, design, alpha, None)
     effects, details = _finish(rows, alpha, correction, family)
     segments = None
     if "segment" in long.columns:
         segs = sorted(set(long["segment"].to_list()))
         srows, groups = [], []
         for seg in segs:
-            for r in _run(long, ordinal, specs, control, treatments, clustered, alpha, seg):
+            for r in _run(long, ordinal, specs, control, treatments, design, alpha, seg):
                 srows.append(r)
                 groups.append((r["metric"], r["arm"]))
         seg_eff, _ = _finish(srows, alpha, correction, family, groups=groups)
@@ -588,6 +653,8 @@ def analyze(
     responded: str | None = "responded",
     expected: Mapping[Any, float] | None = None,
     ignore_clusters: bool = False,
+    inference: str = "auto",
+    strata: str | None = None,
 ) -> Analysis:
     """Analyse an A/B test of a service change: checks first, then effects.
 
@@ -603,9 +670,10 @@ def analyze(
         Column → kind (``"proportion"``, ``"mean"``, ``"nps"``, ``"ordinal"``), a
         :class:`Metric`, or a dict of :class:`Metric` fields (handy for notebook parameters).
     cluster : str, optional
-        Randomisation cluster (agent, team, store, week): cluster-robust (CR1) inference with
-        the ICC and design effect in :attr:`Analysis.details`. If the data has a ``cluster``
-        column, ignoring it must be explicit (``ignore_clusters=True``).
+        Randomisation cluster (agent, team, store, week): inference valid with few clusters
+        (see ``inference``), with the ICC and design effect in :attr:`Analysis.details`. If
+        the data has a ``cluster`` column, ignoring it must be explicit
+        (``ignore_clusters=True``).
     covariates : mapping, optional
         Metric column → pre-period covariate (CUPED).
     alpha : float
@@ -624,6 +692,21 @@ def analyze(
         0/1 or Boolean column marking survey responders: response-rate balance is checked.
     expected : mapping arm → share, optional
         Design allocation for the SRM check (default equal shares).
+    ignore_clusters : bool
+        Analyse units as independent even though the data has a ``cluster`` column.
+    inference : {"auto", "randomization", "cr2", "cr1", "wild_bootstrap"}
+        Clustered designs only. ``"auto"``: the CR2 standard error with Bell–McCaffrey
+        degrees of freedom, and with fewer than 50 clusters the p-value and CI of
+        randomisation inference over the cluster assignment (complete randomisation of the
+        clusters with the observed arm sizes, within ``strata``; all assignments up to
+        10,000, else 10,000 drawn with a fixed seed; studentised CR2 statistic; the CI
+        inverts the test under a constant additive effect). ``"randomization"`` forces it,
+        ``"cr2"`` uses the t-test alone, ``"cr1"`` the CR1 t-test with ``G − 1`` df (as
+        statsmodels / Stata), ``"wild_bootstrap"`` the restricted wild cluster bootstrap-t
+        (Webb weights under 12 clusters, Rademacher otherwise). ``details`` shows the method.
+    strata : str, optional
+        Column (constant within each cluster) of the strata the clusters were randomised
+        in; the randomisation test permutes within them.
 
     Returns
     -------
@@ -673,6 +756,13 @@ def analyze(
     if long.height == 0:  # only ordinal metrics: unit counts for the checks
         cell = lf.group_by(pl.col(arm).cast(pl.String).alias("arm")).agg(pl.len().alias("n_units"))
         long = cell.collect().with_columns(pl.lit("").alias("metric"), pl.lit(0).alias("n"))
+    if cluster and strata:
+        _check_columns(schema, [strata], "randomisation strata", "strata")
+        per = lf.group_by(pl.col(cluster).cast(pl.String).alias("cluster")).agg(
+            pl.col(strata).cast(pl.String).unique().alias("strata")
+        )
+        per = per.collect().explode("strata")  # one row per cluster × stratum
+        long = long.join(per, on="cluster", how="left")
     return from_aggregates(
         long,
         control=control,
@@ -681,5 +771,7 @@ def analyze(
         correction=correction,
         family=family,
         expected=expected,
+        inference=inference,
+        strata="strata" if cluster and strata else None,
         _ordinal=ordinal,
     )

@@ -18,9 +18,13 @@ Methods
 * mean (iid): Welch t (Welch–Satterthwaite df).
 * NPS (iid): recoded −100/0/+100; trinomial standard error (n denominator), z.
 * ratio / CUPED (iid): delta method; t with Welch–Satterthwaite df.
-* any kind with clusters: delta method on cluster totals with the CR1 small-sample factor
-  ``G/(G−1)·(N−1)/(N−2)`` and t with ``G − 1`` df — identical to statsmodels
-  ``OLS(y ~ arm).fit(cov_type="cluster")`` for a mean.
+* any kind with clusters (default ``cluster_se="cr2"``): the bias-reduced linearisation CR2
+  of Bell & McCaffrey (2002) with their Satterthwaite-type degrees of freedom (:func:`cr2`),
+  from per-cluster totals — equal to R ``clubSandwich::coef_test(lm(y ~ T), vcov = "CR2",
+  test = "Satterthwaite")`` for means, proportions and NPS; for ratios the WLS of ``y/x`` on
+  the arm with weights ``x``; for CUPED the θ-adjusted outcome with θ held fixed.
+  ``cluster_se="cr1"``: CR1 factor ``G/(G−1)·(N−1)/(N−2)`` and t with ``G − 1`` df —
+  identical to statsmodels ``OLS(y ~ arm).fit(cov_type="cluster")`` for a mean.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from scipy import stats
 
 from cxkit.metrics import newcombe_interval, two_proportion_p
 
-__all__ = ["compare", "icc_anova"]
+__all__ = ["compare", "cr2", "icc_anova"]
 
 
 def _moments(n, s, m, ddof: int):
@@ -87,6 +91,62 @@ def icc_anova(n, s, ss, arm_of_cell) -> np.ndarray:
     return np.clip(icc, 0.0, 1.0)
 
 
+def cr2(a0, w0, a1, w1) -> tuple[np.ndarray, np.ndarray]:
+    """CR2 variance and Bell–McCaffrey df of a difference of two arm estimates (batched).
+
+    The difference of (weighted) arm means is the coefficient of ``T`` in the regression of
+    the outcome on an intercept and the treatment dummy. Its hat matrix is block-diagonal
+    by arm, with entries ``w_i w_j / W_a`` in the √w-transformed model, so the CR2
+    adjustment ``(I − H_gg)^(−½)`` of cluster ``g``'s part in arm ``a`` multiplies that
+    part's summed residual by ``k_ga = (1 − W_ga/W_a)^(−½)``. With ``a_ga`` the part's
+    contribution to the estimate (summed residual / ``W_a``):
+
+    * ``V = Σ_g (k_g1 a_g1 − k_g0 a_g0)²``;
+    * df ``= (tr Ω)² / ‖Ω‖²_F`` (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018) with the
+      working model Φ = I, where
+      ``Ω_gh = Σ_a k_ga k_ha (δ_gh W_ga − W_ga W_ha / W_a) / W_a²`` (computed in O(G)).
+
+    Parameters
+    ----------
+    a0, a1 : array (B, G)
+        Per-cluster contributions of the control / treatment part (zero where absent).
+    w0, w1 : array (B, G)
+        Leverage masses of the parts: units (means, proportions, NPS, CUPED) or denominator
+        totals (ratio metrics, = the WLS weights that give the ratio of sums).
+
+    Returns
+    -------
+    var, df : arrays (B,)
+        NaN where a cluster holds a whole arm (CR2 is undefined there).
+    """
+    terms = []
+    for a, w in ((a0, w0), (a1, w1)):
+        w = np.asarray(w, float)
+        tot = w.sum(axis=-1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = w / tot
+            k = np.where(h < 1, 1 / np.sqrt(np.clip(1 - h, 1e-300, None)), np.nan)
+            k = np.where(w > 0, k, 1.0)
+        terms.append((k * np.asarray(a, float), k, w, tot))
+    (ka0, k0, w0, t0), (ka1, k1, w1, t1) = terms
+    var = ((ka1 - ka0) ** 2).sum(axis=-1)
+    # Ω = D − Σ_a v_a v_aᵀ / W_a³ with D = diag(Σ_a k² w / W_a²), v_a = k ⊙ w
+    d = k0**2 * w0 / t0**2 + k1**2 * w1 / t1**2
+    v0, v1 = k0 * w0, k1 * w1
+    c0, c1 = t0[..., 0] ** 3, t1[..., 0] ** 3
+    trace = d.sum(-1) - (v0**2).sum(-1) / c0 - (v1**2).sum(-1) / c1
+    fro = (
+        (d**2).sum(-1)
+        - 2 * ((v0**2 * d).sum(-1) / c0 + (v1**2 * d).sum(-1) / c1)
+        + (v0**2).sum(-1) ** 2 / c0**2
+        + (v1**2).sum(-1) ** 2 / c1**2
+        + 2 * (v0 * v1).sum(-1) ** 2 / (c0 * c1)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = trace**2 / fro
+    return var, df
+
+
 def compare(
     c: dict,
     t: dict,
@@ -96,6 +156,7 @@ def compare(
     cuped: bool = False,
     clustered: bool = False,
     alpha: float = 0.05,
+    cluster_se: str = "cr2",
 ) -> dict[str, np.ndarray]:
     """Compare treatment ``t`` with control ``c`` (batched).
 
@@ -109,13 +170,17 @@ def compare(
         ``z`` if ``cuped``.
     kind : {"proportion", "mean", "nps", "ratio"}
         Metric kind (NPS values are already recoded to −100/0/+100).
+    cluster_se : {"cr2", "cr1"}
+        Clustered standard error: CR2 with Bell–McCaffrey df (:func:`cr2`, the default) or
+        CR1 with ``G − 1`` df (statsmodels' ``cov_type="cluster"``).
 
     Returns
     -------
     dict of arrays (shape ``(B,)``)
         ``n_control, n_treatment, control_value, treatment_value, effect, se, df, ci_low,
         ci_high, p_value, var_reduction`` (CUPED: 1 − var(adjusted)/var(unadjusted), else
-        NaN), ``icc`` and ``design_effect`` (clustered only, else NaN), ``n_clusters``.
+        NaN), ``icc`` and ``design_effect`` (CR1 variance ÷ iid variance; clustered only, else
+        NaN), ``n_clusters``, ``theta`` (the CUPED slope, else NaN).
     """
     z_crit = stats.norm.isf(alpha / 2)
     if clustered:
@@ -160,10 +225,12 @@ def compare(
             zbar = mu_pool[:, iz]
             adj0 = est0 - theta * (mu0[:, iz] - zbar)
             adj1 = est1 - theta * (mu1[:, iz] - zbar)
+            out_theta = theta
             g0 = np.concatenate([g0l, -theta[:, None]], axis=1)
             g1 = np.concatenate([g1l, -theta[:, None]], axis=1)
         else:
             adj0, adj1, g0, g1 = est0, est1, g0l, g1l
+            out_theta = np.full(b, np.nan)
         # iid (unit-level) variances of each arm's estimate
         v0 = _quad(g0, cov0[:, :p, :p]) / n0
         v1 = _quad(g1, cov1[:, :p, :p]) / n1
@@ -176,19 +243,22 @@ def compare(
         deff = np.full(b, np.nan)
         n_clusters = np.full(b, np.nan)
         if clustered:
-            # per-cluster score of the contrast: g1·(S_c1 − n_c1 μ1)/N1 − g0·(S_c0 − n_c0 μ0)/N0
-            d0 = s_c[..., :p] - n_c[..., None] * mu0[:, None, :]
-            d1 = s_t[..., :p] - n_t[..., None] * mu1[:, None, :]
-            u = (
-                np.einsum("bgi,bi->bg", d1, g1) / n1[:, None]
-                - np.einsum("bgi,bi->bg", d0, g0) / n0[:, None]
-            )
+            # per-cluster linearised residual totals r = g·(S − n μ) of each arm's part
+            r0 = np.einsum("bgi,bi->bg", s_c[..., :p] - n_c[..., None] * mu0[:, None, :], g0)
+            r1 = np.einsum("bgi,bi->bg", s_t[..., :p] - n_t[..., None] * mu1[:, None, :], g1)
             g_live = ((n_c + n_t) > 0).sum(axis=1).astype(float)
             big_n = n0 + n1
-            var = (u**2).sum(axis=1) * g_live / (g_live - 1) * (big_n - 1) / (big_n - 2)
-            df = g_live - 1
+            u = r1 / n1[:, None] - r0 / n0[:, None]
+            var_cr1 = (u**2).sum(axis=1) * g_live / (g_live - 1) * (big_n - 1) / (big_n - 2)
+            if cluster_se == "cr1":
+                var, df = var_cr1, g_live - 1
+            else:
+                # leverage mass of a cluster part: its units, or its denominator total (ratio)
+                w0 = s_c[..., 1] if ratio else n_c
+                w1 = s_t[..., 1] if ratio else n_t
+                var, df = cr2(r0 / n0[:, None], w0, r1 / n1[:, None], w1)
             n_clusters = g_live
-            deff = var / v_iid
+            deff = var_cr1 / v_iid
             cell_n = np.concatenate([n_c, n_t], axis=1)
             cell_s = np.concatenate([s_c[..., 0], s_t[..., 0]], axis=1)
             cell_ss = np.concatenate([m_c[..., 0, 0], m_t[..., 0, 0]], axis=1)
@@ -231,4 +301,5 @@ def compare(
         "icc": icc,
         "design_effect": deff,
         "n_clusters": n_clusters,
+        "theta": out_theta,
     }
