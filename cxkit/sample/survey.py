@@ -31,6 +31,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from cxkit.metrics import relative_weights
+
 __all__ = [
     "BEHAVIOURS",
     "BEHAVIOUR_WEIGHTS",
@@ -349,8 +351,6 @@ def true_relative_weights(
     >>> max(rw, key=rw.get)
     'agent_call'
     """
-    from cxkit.satisfaction._drivers import relative_weights
-
     if drivers is None:
         drivers = BEHAVIOURS if outcome == "agent_call" else TOUCHPOINTS
     _, cov = _population()

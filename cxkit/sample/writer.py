@@ -7,16 +7,17 @@ renamed into place, so an interrupted run never leaves a half-written file behin
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 
+from cxkit.report.files import atomic_write, temp_path
 from cxkit.sample import events as _events
 
 __all__ = ["SIZES", "write_events", "write_sample_data"]
@@ -30,6 +31,8 @@ SIZES: dict[str, dict[str, int]] = {
 EVENTS_PER_CUSTOMER = 2.95
 CHUNK_CUSTOMERS = 250_000
 
+logger = logging.getLogger(__name__)
+
 
 def _progress(total: int, desc: str, enabled: bool | None):
     if enabled is None:
@@ -41,14 +44,8 @@ def _progress(total: int, desc: str, enabled: bool | None):
     return tqdm(total=total, desc=desc, unit="events", unit_scale=True)
 
 
-def _tmp_path(path: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(name)
-
-
 def _write_frame(frame: pl.DataFrame, path: Path) -> None:
-    tmp = _tmp_path(path)
+    tmp = temp_path(path)
     try:
         frame.write_parquet(tmp)
         os.replace(tmp, path)
@@ -73,8 +70,8 @@ def write_events(
     events_path.parent.mkdir(parents=True, exist_ok=True)
     n_customers = max(1, math.ceil(n_events / EVENTS_PER_CUSTOMER))
     n_chunks = math.ceil(n_customers / chunk_customers)
-    tmp_e = _tmp_path(events_path)
-    tmp_c = _tmp_path(Path(customers_path)) if customers_path else None
+    tmp_e = temp_path(events_path)
+    tmp_c = temp_path(Path(customers_path)) if customers_path else None
     bar = _progress(n_events, "sample events", progress)
     writers: dict[str, pq.ParquetWriter] = {}
     n_ev = n_cu = 0
@@ -128,6 +125,9 @@ def write_sample_data(
     size : {"small", "medium", "large"}
         ≈15k, 1M or 10M events (see :data:`SIZES`); ``n_events`` overrides the event count
         (up to 100M and beyond: generation is chunked).
+    log : callable, optional
+        Also called with each progress line (they always go to the ``cxkit.sample.writer``
+        logger at INFO level).
 
     Returns
     -------
@@ -144,7 +144,12 @@ def write_sample_data(
         spec["events"] = int(n_events)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    say = log or (lambda _msg: None)
+
+    def say(message: str) -> None:
+        logger.info(message)
+        if log is not None:
+            log(message)
+
     paths = {k: out / f"{k}.parquet" for k in ("events", "customers", "survey", "experiment")}
     n_ev, n_cu = write_events(
         paths["events"], paths["customers"], n_events=spec["events"], seed=seed, progress=progress
@@ -167,9 +172,7 @@ def write_sample_data(
         },
         seed,
     )
-    tmp = _tmp_path(paths["dictionary"])
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, paths["dictionary"])
+    atomic_write(paths["dictionary"], text)
     return paths
 
 

@@ -1,13 +1,11 @@
-"""Synthetic sample data: determinism, the planted pain point, chunked writing, the CLI."""
+"""Synthetic events: deterministic, canonical, with the planted truth recoverable."""
 
 from __future__ import annotations
 
 import polars as pl
 
 import cxkit as cx
-from cxkit.cli import main
 from cxkit.sample import events as sample_events
-from cxkit.sample.writer import write_events
 
 
 def test_events_are_deterministic_and_canonical():
@@ -57,44 +55,3 @@ def test_planted_pain_point_has_the_largest_churn_gap():
     # planted lift is +0.22 on the churn probability; diluted by no other touchpoint
     assert 0.18 < gaps["gap"][0] < 0.26
     assert gaps["gap"][1] < 0.10
-
-
-def test_chunked_writer_matches_and_has_unique_ids(tmp_path):
-    n_ev, n_cu = write_events(
-        tmp_path / "e.parquet",
-        tmp_path / "c.parquet",
-        n_events=9_000,
-        chunk_customers=1_000,
-        progress=False,
-    )
-    ev = pl.read_parquet(tmp_path / "e.parquet")
-    cu = pl.read_parquet(tmp_path / "c.parquet")
-    assert ev.height == n_ev and cu.height == n_cu
-    assert cu["customer_id"].n_unique() == n_cu == ev["customer_id"].n_unique()
-    assert 7_000 < n_ev < 11_000
-    assert sorted(tmp_path.iterdir()) == [
-        tmp_path / "c.parquet",
-        tmp_path / "e.parquet",
-    ]  # no temp files left
-
-
-def test_cli_sample_data_and_validate(tmp_path, capsys):
-    out = tmp_path / "sample"
-    assert main(["sample-data", "--out", str(out), "--size", "small"]) == 0
-    names = sorted(p.name for p in out.iterdir())
-    assert names == [
-        "customers.parquet",
-        "data_dictionary.md",
-        "events.parquet",
-        "experiment.parquet",
-        "survey.parquet",
-    ]
-    assert "Planted truth" in (out / "data_dictionary.md").read_text()
-    capsys.readouterr()
-    assert main(["validate", str(out / "events.parquet"), "--kind", "events"]) == 0
-    text = capsys.readouterr().out
-    assert "VALID" in text and "n customers" in text
-    bad = tmp_path / "bad.csv"
-    bad.write_text("customer_id,timestamp,touchpoint\na,not a time,web\n")
-    assert main(["validate", str(bad)]) == 1
-    assert "cannot be parsed" in capsys.readouterr().out
