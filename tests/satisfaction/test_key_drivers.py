@@ -1,4 +1,4 @@
-"""Key-driver analysis: checked against independent implementations written here."""
+"""cxkit.satisfaction.key_drivers: checked against independent implementations written here."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cxkit import CxDataError
+from cxkit.errors import CxDataError
+from cxkit.metrics import lmg, relative_weights, subset_r2
 from cxkit.sample import survey as sv
-from cxkit.satisfaction import rating_columns, scores, to_binary
-from cxkit.satisfaction._drivers import drivers, lmg, missing_report, relative_weights, subset_r2
+from cxkit.satisfaction import drivers, missing_report, rating_columns, scores, to_binary
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 AIRLINE = DATA / "airline_satisfaction.csv"
 
 
@@ -204,7 +204,7 @@ def test_planted_driver_weights_recovered():
 def test_airline_satisfied_share_and_online_boarding_top_driver():
     raw = pl.read_csv(AIRLINE)
     survey = to_binary(raw, "satisfaction", "satisfied")
-    share = scores(survey, "satisfaction", metric="share").row(0, named=True)
+    share = scores(survey, "satisfaction", metric="proportion").row(0, named=True)
     # published: 43.9 % of respondents are satisfied (datasets README, Kaggle test split)
     assert round(share["estimate"], 3) == 0.439 and share["n"] == 25_976
     ratings = rating_columns(survey, na_codes=[0])
@@ -240,7 +240,7 @@ def test_bootstrap_interval_coverage():
 
 def test_large_data_path_resamples_random_groups(monkeypatch):
     """Above _MAX_ROW_UNITS rows, sums per random group come from polars; same estimates."""
-    import cxkit.satisfaction._drivers as drv_mod
+    import cxkit.satisfaction.key_drivers as drv_mod
 
     rng = np.random.default_rng(6)
     n = 6000
@@ -263,3 +263,40 @@ def test_large_data_path_resamples_random_groups(monkeypatch):
     # Tonidandel–LeBreton: the pure-noise driver is not significant, the real ones are
     sig = dict(zip(grouped["driver"], grouped["significant"], strict=True))
     assert sig == {"a": True, "b": True, "noise": False}
+
+
+def test_drivers_and_missing_report_accept_pandas_and_pyarrow(as_other):
+    df, cols, _, _ = _frame(seed=5, n=300, p=3)
+    df = df.with_columns(w=pl.Series(np.random.default_rng(5).gamma(2.0, 1.0, 300)))
+    want = drivers(df, "y", cols, weight="w", n_boot=50, seed=3)
+    assert drivers(as_other(df), "y", cols, weight="w", n_boot=50, seed=3).equals(want)
+    assert want["importance"].sum() == pytest.approx(want["r2"][0])
+    rep = missing_report(df, cols, outcome="y")
+    assert missing_report(as_other(df), cols, outcome="y").equals(rep)
+    with pytest.raises(CxDataError, match="pandas DataFrame or a pyarrow Table"):
+        drivers(df.to_numpy(), "y", cols)
+
+
+def test_bad_arguments_are_data_errors():
+    df, cols, _, _ = _frame(seed=6, n=100, p=2)
+    with pytest.raises(CxDataError, match="'relative_weights', 'shapley', 'ordinal_logit'"):
+        drivers(df, "y", cols, method="dominance")
+    with pytest.raises(CxDataError, match="at least one driver"):
+        drivers(df, "y", [])
+    with pytest.raises(CxDataError, match="unique"):
+        drivers(df, "y", ["d0", "d0"])
+    with pytest.raises(CxDataError, match="cannot also be a driver"):
+        drivers(df, "y", ["d0", "y"])
+    with pytest.raises(CxDataError, match="does not support weights"):
+        drivers(df.with_columns(w=pl.lit(1.0)), "y", cols, method="ordinal_logit", weight="w")
+    with pytest.raises(CxDataError, match="negative"):
+        drivers(df.with_columns(w=pl.lit(-1.0)), "y", cols, weight="w")
+
+
+def test_old_private_module_still_works_with_a_deprecation_warning():
+    import cxkit.satisfaction._drivers as old
+
+    with pytest.warns(DeprecationWarning, match="cxkit.metrics.relative_weights"):
+        assert old.relative_weights is relative_weights
+    with pytest.warns(DeprecationWarning, match="cxkit.satisfaction.drivers"):
+        assert old.drivers is drivers
