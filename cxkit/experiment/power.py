@@ -1,12 +1,24 @@
 """Sample size and minimum detectable effect for proportion, mean and NPS metrics.
 
-Normal-approximation formulas, inflated by the cluster design effect
-``deff = 1 + (m − 1)·ICC`` for ``m`` units per cluster:
+Independent units (``cluster_size=1``): normal-approximation formulas,
 
 * proportion — the pooled-null formula of R ``power.prop.test`` (unequal arms allowed);
 * mean — ``n₀ = (z₁₋α/₂ + z₁₋β)² σ² (1 + 1/r) / δ²``;
 * NPS — the same with the trinomial variance ``σ² = 100²·(P + D − (P − D)²)`` of the
   baseline promoter (P) and detractor (D) shares.
+
+Cluster-randomised designs (``cluster_size > 1``) use the same small-sample logic as the
+analysis (CR2 / randomisation inference, whose t reference has about ``G − 2`` df for ``G``
+equal clusters), so a planned 10-cluster test is not oversold:
+
+* the design effect of Eldridge, Ashby & Kerry (2006) for cluster sizes with coefficient of
+  variation ``cv`` (``cluster_size_cv=``): ``deff = 1 + ((cv² + 1)·m̄ − 1)·ICC`` (Kish's
+  ``1 + (m − 1)·ICC`` for equal sizes);
+* the effect is compared with the SD of a cluster mean, ``σ_c = σ·√(deff / m̄)`` (σ of a
+  proportion or NPS: the unit-level SD implied by the formulas above), and the power is that
+  of a two-sample t-test on ``k₀ + k₁`` cluster means (noncentral t with ``k₀ + k₁ − 2`` df,
+  exact for equal clusters under the one-way random-effects model); ``clusters_control`` is
+  the smallest ``k₀`` that reaches the power.
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ _COLUMNS = {
     "icc": pl.Float64,
     "cluster_size": pl.Float64,
     "design_effect": pl.Float64,
+    "cluster_size_cv": pl.Float64,
+    "df": pl.Float64,
     "n_control": pl.Int64,
     "n_treatment": pl.Int64,
     "n_total": pl.Int64,
@@ -36,14 +50,38 @@ _COLUMNS = {
 }
 
 
-def _check(kind, alpha, power, ratio, icc, cluster_size):
+def _check(kind, alpha, power, ratio, icc, cluster_size, cv=0.0):
     if kind not in ("proportion", "mean", "nps"):
         raise ValueError(f"kind must be 'proportion', 'mean' or 'nps', got {kind!r}")
     if not 0 < alpha < 1 or not 0 < power < 1:
         raise ValueError("alpha and power must be in (0, 1)")
-    if ratio <= 0 or not 0 <= icc < 1 or cluster_size < 1:
-        raise ValueError("ratio > 0, 0 <= icc < 1 and cluster_size >= 1 are required")
-    return 1 + (cluster_size - 1) * icc
+    if ratio <= 0 or not 0 <= icc < 1 or cluster_size < 1 or cv < 0:
+        raise ValueError(
+            "ratio > 0, 0 <= icc < 1, cluster_size >= 1 and cluster_size_cv >= 0 are required"
+        )
+    return 1 + ((cv**2 + 1) * cluster_size - 1) * icc
+
+
+def _t_power(k0: float, ratio: float, d: float, alpha: float) -> float:
+    """Power of the two-sided two-sample t-test on k₀ and r·k₀ cluster means, standardised
+    effect d (effect ÷ SD of a cluster mean)."""
+    k1 = ratio * k0
+    df = k0 + k1 - 2
+    if df <= 0:
+        return 0.0
+    ncp = abs(d) / math.sqrt(1 / k0 + 1 / k1)
+    crit = stats.t.isf(alpha / 2, df)
+    p = float(stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp))
+    return p if np.isfinite(p) else 1.0  # scipy's nct gives NaN only far in the upper tail
+
+
+def _clusters_needed(d: float, ratio: float, alpha: float, power: float) -> int:
+    """Smallest number of control clusters whose t-test reaches ``power``."""
+    za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
+    k = max(2, math.floor((za + zb) ** 2 * (1 + 1 / ratio) / d**2))  # normal start, below
+    while _t_power(k, ratio, d, alpha) < power - 1e-12:
+        k += 1
+    return k
 
 
 def _sd(kind, baseline, sd):
@@ -74,9 +112,12 @@ def _n_prop(p0, delta, za, zb, r):
     return (num / abs(delta)) ** 2
 
 
-def _frame(kind, base, effect, alpha, power, icc, m, deff, n0, r):
+def _frame(kind, base, effect, alpha, power, design, n0, r, k0=None):
+    icc, m, deff, cv = design
     n0i = math.ceil(n0 - 1e-9)
     n1i = math.ceil(n0 * r - 1e-9)
+    k0 = math.ceil(n0i / m) if k0 is None else k0
+    k1 = math.ceil(k0 * r - 1e-9)
     return pl.DataFrame(
         [
             {
@@ -88,11 +129,13 @@ def _frame(kind, base, effect, alpha, power, icc, m, deff, n0, r):
                 "icc": icc,
                 "cluster_size": float(m),
                 "design_effect": deff,
+                "cluster_size_cv": float(cv),
+                "df": float(k0 + k1 - 2) if m > 1 else None,
                 "n_control": n0i,
                 "n_treatment": n1i,
                 "n_total": n0i + n1i,
-                "clusters_control": math.ceil(n0i / m),
-                "clusters_treatment": math.ceil(n1i / m),
+                "clusters_control": k0,
+                "clusters_treatment": k1 if m > 1 else math.ceil(n1i / m),
             }
         ],
         schema=_COLUMNS,
@@ -110,6 +153,7 @@ def sample_size(
     ratio: float = 1.0,
     icc: float = 0.0,
     cluster_size: float = 1.0,
+    cluster_size_cv: float = 0.0,
 ) -> pl.DataFrame:
     """Units (and clusters) needed to detect ``mde`` with a two-sided test.
 
@@ -126,23 +170,33 @@ def sample_size(
     ratio : float
         ``n_treatment / n_control``.
     icc, cluster_size : float
-        Intra-cluster correlation and average units per cluster (agent, store, week).
+        Intra-cluster correlation and average units per cluster (agent, store, week). With
+        ``cluster_size > 1`` the design is cluster-randomised: whole clusters are counted
+        and the t reference has ``clusters − 2`` df (see the module notes).
+    cluster_size_cv : float
+        Coefficient of variation of the cluster sizes (SD / mean; 0 = equal sizes, about
+        0.5–1 for agents' workloads); enlarges the design effect (Eldridge et al. 2006).
 
     Returns
     -------
     polars.DataFrame
         One row: ``kind``, ``baseline`` (NPS in points), ``mde``, ``alpha``, ``power``,
-        ``icc``, ``cluster_size``, ``design_effect``, ``n_control``, ``n_treatment``,
-        ``n_total`` (units, rounded up), ``clusters_control``, ``clusters_treatment``.
+        ``icc``, ``cluster_size``, ``design_effect``, ``cluster_size_cv``, ``df`` (of the
+        planned clustered analysis, null for independent units), ``n_control``,
+        ``n_treatment``, ``n_total`` (units, rounded up), ``clusters_control``,
+        ``clusters_treatment``.
 
     Examples
     --------
     >>> sample_size("proportion", baseline=0.5, mde=0.25, power=0.9)["n_control"].item()
     77
     >>> sample_size("mean", baseline=300, mde=10, sd=120, icc=0.05, cluster_size=50)["clusters_control"].item()
-    156
+    157
+    >>> sample_size("mean", baseline=300, mde=60, sd=120, icc=0.05, cluster_size=50,
+    ...             cluster_size_cv=0.8)[["clusters_control", "df"]].row(0)
+    (8, 14.0)
     """
-    deff = _check(kind, alpha, power, ratio, icc, cluster_size)
+    deff = _check(kind, alpha, power, ratio, icc, cluster_size, cluster_size_cv)
     sd_, base = _sd(kind, baseline, sd)
     if mde == 0:
         raise ValueError("mde must be non-zero")
@@ -153,7 +207,13 @@ def sample_size(
         n0 = _n_prop(base, mde, za, zb, ratio)
     else:
         n0 = (za + zb) ** 2 * sd_**2 * (1 + 1 / ratio) / mde**2
-    return _frame(kind, base, float(mde), alpha, power, icc, cluster_size, deff, n0 * deff, ratio)
+    design = (icc, cluster_size, deff, cluster_size_cv)
+    if cluster_size > 1:
+        # the unit SD the iid formula implies, then the SD of a cluster mean
+        sd_unit = abs(mde) * math.sqrt(n0 / ((za + zb) ** 2 * (1 + 1 / ratio)))
+        k0 = _clusters_needed(mde / (sd_unit * math.sqrt(deff / cluster_size)), ratio, alpha, power)
+        return _frame(kind, base, float(mde), alpha, power, design, k0 * cluster_size, ratio, k0)
+    return _frame(kind, base, float(mde), alpha, power, design, n0 * deff, ratio)
 
 
 def mde(
@@ -167,8 +227,13 @@ def mde(
     ratio: float = 1.0,
     icc: float = 0.0,
     cluster_size: float = 1.0,
+    cluster_size_cv: float = 0.0,
 ) -> pl.DataFrame:
     """Minimum detectable effect (an increase) with ``n_control`` units in control.
+
+    Parameters are those of :func:`sample_size`; with ``cluster_size > 1`` the
+    ``n_control / cluster_size`` control clusters are tested with a t reference on
+    ``clusters − 2`` df.
 
     Returns
     -------
@@ -179,10 +244,19 @@ def mde(
     --------
     >>> round(mde("mean", baseline=0, n_control=100, sd=1)["mde"].item(), 4)
     0.3962
+    >>> round(mde("mean", baseline=0, n_control=500, sd=1, icc=0.05, cluster_size=50)["mde"].item(), 3)
+    0.348
     """
-    deff = _check(kind, alpha, power, ratio, icc, cluster_size)
+    deff = _check(kind, alpha, power, ratio, icc, cluster_size, cluster_size_cv)
     sd_, base = _sd(kind, baseline, sd)
     za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
+    design = (icc, cluster_size, deff, cluster_size_cv)
+    if cluster_size > 1:
+        k0 = n_control / cluster_size
+        effect = _cluster_mde(kind, base, sd_, k0, ratio, alpha, power, deff, cluster_size)
+        return _frame(
+            kind, base, effect, alpha, power, design, float(n_control), ratio, math.ceil(k0 - 1e-9)
+        )
     n_iid = n_control / deff
     if kind == "proportion":
         hi = 1 - base - 1e-9
@@ -193,6 +267,25 @@ def mde(
         effect = float("nan") if gap(hi) > 0 else float(optimize.brentq(gap, 1e-09, hi, xtol=1e-12))
     else:
         effect = float((za + zb) * sd_ * np.sqrt((1 + 1 / ratio) / n_iid))
-    return _frame(
-        kind, base, effect, alpha, power, icc, cluster_size, deff, float(n_control), ratio
-    )
+    return _frame(kind, base, effect, alpha, power, design, float(n_control), ratio)
+
+
+def _cluster_mde(kind, base, sd_, k0, ratio, alpha, power, deff, m) -> float:
+    """Effect whose cluster-mean t-test with k₀ control clusters has the target power."""
+    za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
+
+    def sd_cluster(d):
+        if kind != "proportion":
+            return sd_ * math.sqrt(deff / m)
+        n0 = _n_prop(base, d, za, zb, ratio)
+        return d * math.sqrt(n0 / ((za + zb) ** 2 * (1 + 1 / ratio))) * math.sqrt(deff / m)
+
+    def gap(d):
+        return _t_power(k0, ratio, d / sd_cluster(d), alpha) - power
+
+    # an upper end with power ~1 (noncentral t with ncp 40)
+    ncp_hi = 40 * math.sqrt(1 / k0 + 1 / (ratio * k0)) if k0 > 0 else 1.0
+    hi = 1 - base - 1e-9 if kind == "proportion" else ncp_hi * sd_cluster(1.0)
+    if k0 * (1 + ratio) <= 2 or gap(hi) < 0:
+        return float("nan")
+    return float(optimize.brentq(gap, 1e-9 if kind == "proportion" else 1e-9 * sd_, hi, xtol=1e-12))

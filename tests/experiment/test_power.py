@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
-from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
 from cxkit import experiment as ex
 from cxkit.experiment.power import _n_prop
@@ -41,17 +42,77 @@ def test_nps_uses_trinomial_sd():
     assert row["baseline"] == pytest.approx(20.0)
 
 
-def test_cluster_design_effect_inflates_sample_size():
+def test_cluster_design_counts_clusters_with_a_t_reference():
     plain = ex.sample_size("mean", baseline=420, mde=10, sd=120).row(0, named=True)
     clus = ex.sample_size("mean", baseline=420, mde=10, sd=120, icc=0.05, cluster_size=40).row(
         0, named=True
     )
     deff = 1 + (40 - 1) * 0.05  # Kish design effect 1 + (m − 1)·ICC, by hand
     assert clus["design_effect"] == pytest.approx(deff)
-    ref = NormalIndPower().solve_power(effect_size=10 / 120, alpha=0.05, power=0.8) * deff
-    assert clus["n_control"] == math.ceil(ref - 1e-6)
-    assert clus["clusters_control"] == math.ceil(clus["n_control"] / 40)
+    # equal clusters, one-way random effects: cluster means are iid with SD σ·√(deff/m), so
+    # the plan is statsmodels' two-sample t-test power on cluster means (noncentral t)
+    d = 10 / (120 * math.sqrt(deff / 40))
+    k = TTestIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8)
+    assert clus["clusters_control"] == math.ceil(k - 1e-9)
+    assert clus["n_control"] == clus["clusters_control"] * 40
+    assert clus["df"] == 2 * clus["clusters_control"] - 2
     assert clus["n_control"] > 2.9 * plain["n_control"]
+
+
+@pytest.mark.parametrize(("ratio", "cv"), [(1.0, 0.0), (1.0, 0.7), (2.0, 0.5)])
+def test_few_clusters_are_not_oversold(ratio, cv):
+    row = ex.sample_size(
+        "mean",
+        baseline=0,
+        mde=0.5,
+        sd=1,
+        icc=0.1,
+        cluster_size=30,
+        ratio=ratio,
+        cluster_size_cv=cv,
+    ).row(0, named=True)
+    # Eldridge, Ashby & Kerry (2006): deff = 1 + ((cv² + 1)·m̄ − 1)·ICC
+    deff = 1 + ((cv**2 + 1) * 30 - 1) * 0.1
+    assert row["design_effect"] == pytest.approx(deff)
+    d = 0.5 / math.sqrt(deff / 30)
+    k = TTestIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=ratio)
+    assert row["clusters_control"] == math.ceil(k - 1e-9)
+    # the normal approximation would promise fewer clusters than the t-test needs
+    z_k = NormalIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8, ratio=ratio)
+    assert row["clusters_control"] > z_k
+    m = ex.mde(
+        "mean",
+        baseline=0,
+        n_control=row["n_control"],
+        sd=1,
+        icc=0.1,
+        cluster_size=30,
+        ratio=ratio,
+        cluster_size_cv=cv,
+    )["mde"].item()
+    assert m <= 0.5 + 1e-9 and TTestIndPower().power(
+        effect_size=m / math.sqrt(deff / 30),
+        nobs1=row["clusters_control"],
+        alpha=0.05,
+        ratio=ratio,
+    ) == pytest.approx(0.8, abs=1e-6)
+
+
+def test_ten_cluster_plan_matches_simulated_power():
+    """Simulate the planned 5 + 5 cluster design and test cluster means with a t-test
+    (what CR2 gives for equal clusters): the achieved power is the planned 80 %."""
+    from scipy import stats as st
+
+    plan = ex.mde("mean", baseline=0, n_control=250, sd=1, icc=0.1, cluster_size=50)
+    effect = plan["mde"].item()
+    rng = np.random.default_rng(4)
+    sims = 20_000
+    sd_c = math.sqrt(0.1 + 0.9 / 50)  # SD of a cluster mean: between + within / m
+    c = rng.normal(0, sd_c, (sims, 5))
+    t = rng.normal(effect, sd_c, (sims, 5))
+    p = st.ttest_ind(t, c, axis=1).pvalue
+    assert plan["df"].item() == 8
+    assert np.mean(p < 0.05) == pytest.approx(0.80, abs=0.01)
 
 
 @pytest.mark.parametrize(
