@@ -4,8 +4,11 @@
   runs the named reports of ``reports.toml`` (all of them without names), or notebooks given
   by path; ``-p`` values are typed by the notebook's parameter-cell annotations.
 * ``cxkit report list`` shows the configured reports and their parameters.
-* ``cxkit demo`` writes the sample data if it is missing, runs every report in
-  ``reports.toml`` into ``reports/`` and writes ``reports/index.html``.
+* ``cxkit demo [--out DIR]`` writes the sample data if it is missing, runs every report in
+  ``reports.toml`` into ``reports/`` (or ``DIR``) and writes the index. Without a
+  ``reports.toml`` in the working folder (an installed cxkit, no checkout), it runs the demo
+  project that ships in the wheel (``cxkit/_demo``: the repository's ``reports.toml`` and
+  ``notebooks/``), copied to ``DIR/_demo/`` with its sample data.
 
 Exit code: 0 when every report succeeded, 1 when any failed, 2 for a usage/config error.
 """
@@ -13,13 +16,18 @@ Exit code: 0 when every report succeeded, 1 when any failed, 2 for a usage/confi
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["DEFAULT_JOBS", "SAMPLE_FILES", "add_commands", "main"]
+from cxkit.cli._logging import setup_logging
+
+__all__ = ["DEFAULT_JOBS", "SAMPLE_FILES", "add_commands", "bundled_project", "main"]
+
 
 #: Reports run in parallel by default: two, or one on a single-core machine.
 DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
@@ -34,7 +42,7 @@ def _run(specs, args: argparse.Namespace) -> int:
         print("cxkit: no reports to run (reports.toml lists none)", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    outcomes = run_reports(specs, args.out, timeout=args.timeout, jobs=args.jobs, log=sys.stderr)
+    outcomes = run_reports(specs, args.out, timeout=args.timeout, jobs=args.jobs)
     failed = [o for o in outcomes if not o.ok]
     skipped = len(specs) - len(outcomes)
     print(
@@ -73,10 +81,34 @@ def _cmd_report_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def bundled_project() -> Path | None:
+    """The demo project shipped in the wheel (``reports.toml`` + ``notebooks/``), if any."""
+    root = importlib.resources.files("cxkit") / "_demo"
+    path = Path(str(root))
+    return path if (path / "reports.toml").is_file() and (path / "notebooks").is_dir() else None
+
+
+def _demo_config(args: argparse.Namespace) -> Path:
+    """``--config``, else ``reports.toml`` here, else a copy of the bundled demo project."""
+    if args.config is not None:
+        return Path(args.config)
+    here = Path("reports.toml")
+    bundle = None if here.is_file() else bundled_project()
+    if bundle is None:
+        return here
+    target = Path(args.out) / "_demo"
+    (target / "notebooks").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(bundle / "reports.toml", target / "reports.toml")
+    for nb in sorted((bundle / "notebooks").glob("*.ipynb")):
+        shutil.copyfile(nb, target / "notebooks" / nb.name)
+    print(f"no reports.toml here: running the bundled demo project in {target}", file=sys.stderr)
+    return target / "reports.toml"
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from cxkit.report import ReportConfigError, load_config
 
-    config = Path(args.config)
+    config = _demo_config(args)
     data = Path(args.data) if args.data else config.parent / "data" / "sample"
     missing = [f for f in SAMPLE_FILES if not (data / f).is_file()]
     if missing:
@@ -84,7 +116,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
         print(f"writing the {args.size} sample data into {data} …", file=sys.stderr)
         t0 = time.perf_counter()
-        write_sample_data(out=data, size=args.size, log=lambda m: print(m, file=sys.stderr))
+        write_sample_data(out=data, size=args.size)
         print(f"sample data written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     try:
         specs = load_config(config)
@@ -94,8 +126,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return _run(specs, args)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", default="reports.toml", help="report config (default reports.toml)")
+def _common(p: argparse.ArgumentParser, config_default: str | None = "reports.toml") -> None:
+    p.add_argument(
+        "--config",
+        default=config_default,
+        help="report config (default reports.toml"
+        + (
+            "; for demo, the bundled demo project when there is none here)"
+            if not config_default
+            else ")"
+        ),
+    )
     p.add_argument("--out", default="reports", help="output folder (default reports)")
     p.add_argument(
         "--timeout",
@@ -146,7 +187,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="write the sample data if missing, then run every report into reports/",
     )
-    _common(demo)
+    _common(demo, config_default=None)
     demo.add_argument(
         "--data",
         default=None,
@@ -167,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cxkit")
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    setup_logging()
     return int(args.func(args) or 0)
 
 
