@@ -16,6 +16,9 @@ satisfaction and A/B packages (ground floor: imports only the base modules).
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from cxkit.metrics.importance import lmg, ordinal_relative_weights, relative_weights, subset_r2
 from cxkit.metrics.intervals import (
     agresti_coull_interval,
@@ -62,3 +65,16 @@ __all__ = [
     "two_proportion_p",
     "wilson_interval",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``Metric`` names only the experiment spec (cx.Metric); the score-kind alias is ScoreKind
+    if name == "Metric":
+        warnings.warn(
+            "cxkit.metrics.Metric is deprecated and will be removed in the next release: "
+            "use cxkit.metrics.ScoreKind instead (cx.Metric is the experiment metric spec)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ScoreKind
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

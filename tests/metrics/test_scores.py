@@ -169,3 +169,12 @@ def test_summarize_se_and_sd_columns():
     m = summarize(pl.DataFrame({"x": x}), "x", metric="mean", se=True).row(0, named=True)
     assert m["sd"] == pytest.approx(np.std(x, ddof=1))
     assert m["se"] == pytest.approx(stats.sem(x))
+
+
+def test_score_kind_alias_replaces_metric():
+    import cxkit.metrics as metrics
+
+    with pytest.warns(DeprecationWarning, match="use cxkit.metrics.ScoreKind"):
+        assert metrics.Metric is metrics.ScoreKind
+    with pytest.raises(AttributeError):
+        metrics.NoSuchName  # noqa: B018
