@@ -214,8 +214,9 @@ def compare(
             .filter(pl.col("reference").is_not_null())
         )
 
-    require_columns(survey_frame(survey), {by: ("grouping column", "by")}, source="compare")
-    out = by_items(survey, column, na_codes, one, source="compare")
+    lf = survey_frame(survey)  # converted once (pandas / pyarrow), then lazy
+    require_columns(lf, {by: ("grouping column", "by")}, source="compare")
+    out = by_items(lf, column, na_codes, one, source="compare")
     if out.height == 0:
         return out.with_columns(pl.lit(None, dtype=pl.Float64).alias("p_adj"))
     p_adj = adjust_p(out["p_value"].to_numpy(), correction)
