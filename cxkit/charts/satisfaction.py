@@ -238,6 +238,15 @@ def scores_chart(
         .encode(y=y_enc, x=alt.value(522), text="n_label:N", **offset)
     )
     height = max(60, 26 * len(order) * (2 if colour else 1))
+    return (
+        alt.layer(bars, dots, small, labels)
+        .properties(width=520, height=height, title=alt.Title(title, subtitle=_notes(frame)))
+        .configure_legend(orient="bottom")
+    )
+
+
+def _notes(frame: pl.DataFrame) -> str:
+    """The subtitle of :func:`scores_chart`: how to read it and what the base flags hide."""
     n_small = int((frame["base_flag"] == "small base").sum())
     n_sup = int((frame["base_flag"] == "suppressed").sum())
     notes = ["dots: estimates; lines: 95% intervals"]
@@ -245,11 +254,7 @@ def scores_chart(
         notes.append(f"hollow diamonds: small base ({n_small})")
     if n_sup:
         notes.append(f"suppressed, too few answers: {n_sup} (listed at right)")
-    return (
-        alt.layer(bars, dots, small, labels)
-        .properties(width=520, height=height, title=alt.Title(title, subtitle="; ".join(notes)))
-        .configure_legend(orient="bottom")
-    )
+    return "; ".join(notes)
 
 
 def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:

@@ -148,36 +148,28 @@ def _row_flag_counts(lf: pl.LazyFrame, flags: dict[str, pl.Expr], n_rows: int) -
     return totals
 
 
-def run_checks(
-    opened: Opened,
-    kind: str,
-    checks: list[Check],
-    sort_key: tuple[pl.Expr, pl.Expr] | None = None,
-) -> ReadReport:
-    """Count every rule's violations in one pass, then fetch up to 5 examples of each.
+def _bound(c: Check) -> pl.Expr:
+    return c.flag.sum() if c.upper_bound is None else c.upper_bound
 
-    With a ``sort_key``, the same pass tells whether the rows are already sorted by it
-    (``ReadReport.is_sorted``); checks with a ``sorted_bound`` then use that cheaper bound, and
-    only unsorted data pays a second pass for their ``upper_bound``.
-    """
+
+def _counts(
+    opened: Opened, checks: list[Check], sort_key: tuple[pl.Expr, pl.Expr] | None
+) -> dict[str, Any]:
+    """Row count and each rule's bound in one pass (a second one only for unsorted rows)."""
     lf = opened.frame
-
-    def bound(c: Check) -> pl.Expr:
-        return c.flag.sum() if c.upper_bound is None else c.upper_bound
-
     try:
         if sort_key is not None:
             counts = _sorted_pass(opened, checks, sort_key)
         else:
             aggs = [pl.len().alias("__n")]
             for i, c in enumerate(checks):
-                aggs.append(bound(c).alias(f"__c{i}"))
+                aggs.append(_bound(c).alias(f"__c{i}"))
                 if c.when_also is not None:
                     aggs.append(c.when_also.sum().alias(f"__w{i}"))
             counts = lf.select(aggs).collect(engine="streaming").row(0, named=True)
         if sort_key is not None and counts["__unsorted"]:
             redo = [
-                bound(c).alias(f"__c{i}")
+                _bound(c).alias(f"__c{i}")
                 for i, c in enumerate(checks)
                 if c.sorted_bound is not None
             ]
@@ -192,6 +184,23 @@ def run_checks(
             rule="a well-formed file",
             hint="check the file's format and encoding",
         ) from exc
+    return counts
+
+
+def run_checks(
+    opened: Opened,
+    kind: str,
+    checks: list[Check],
+    sort_key: tuple[pl.Expr, pl.Expr] | None = None,
+) -> ReadReport:
+    """Count every rule's violations in one pass, then fetch up to 5 examples of each.
+
+    With a ``sort_key``, the same pass tells whether the rows are already sorted by it
+    (``ReadReport.is_sorted``); checks with a ``sorted_bound`` then use that cheaper bound, and
+    only unsorted data pays a second pass for their ``upper_bound``.
+    """
+    lf = opened.frame
+    counts = _counts(opened, checks, sort_key)
     n = int(counts["__n"])
     report = ReadReport(kind=kind, source=opened.label, n_rows=n)
     is_sorted = sort_key is not None and not counts["__unsorted"]

@@ -41,6 +41,51 @@ def boolean(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
     return out, pl.col(col).is_not_null() & out.is_null()
 
 
+def _text_timestamp(
+    col: str, tz: str | None, zone: str, time_format: str | None
+) -> tuple[pl.Expr, list[Check]]:
+    """Text timestamps: values with an offset → UTC; naive ones taken in ``zone``."""
+    checks: list[Check] = []
+    raw = pl.col(col).str.strip_chars()
+    aware = raw.str.contains(OFFSET)
+    kw = {"format": time_format} if time_format else {}
+    aware_ts = (
+        pl.when(aware)
+        .then(raw)
+        .str.to_datetime(time_zone="UTC", strict=False, time_unit="us", **kw)
+    )
+    naive_ts = (
+        pl.when(~aware)
+        .then(raw)
+        .str.to_datetime(strict=False, time_unit="us", **kw)
+        .dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+    expr = pl.coalesce(aware_ts, naive_ts)
+    if tz is None:
+        checks.append(
+            Check(
+                column=col,
+                rule="a timestamp column must not mix offset-aware and naive values",
+                flag=pl.col(col).is_not_null() & ~aware,
+                when_also=pl.col(col).is_not_null() & aware,
+                message="Timestamps mix values with a UTC offset and values without one.",
+                hint="pass tz='Europe/Amsterdam' (the zone of the naive values) to read_events",
+            )
+        )
+    checks.append(
+        Check(
+            column=col,
+            rule=f"naive timestamps are read in {zone}",
+            flag=pl.col(col).is_not_null() & ~aware,
+            message=f"Timestamps without a UTC offset were taken as {zone} time.",
+            hint=None if tz else "pass tz='Europe/Rome' if they are local time",
+            level="info",
+        )
+    )
+    return expr, checks
+
+
 def timestamp(col: str, dtype: pl.DataType, tz: str | None, time_format: str | None):
     """Expression for a UTC timestamp plus checks for parsing and naive/aware mixing."""
     checks: list[Check] = []
@@ -62,43 +107,7 @@ def timestamp(col: str, dtype: pl.DataType, tz: str | None, time_format: str | N
             .dt.convert_time_zone("UTC")
         )
     elif dtype == pl.String:
-        raw = pl.col(col).str.strip_chars()
-        aware = raw.str.contains(OFFSET)
-        kw = {"format": time_format} if time_format else {}
-        aware_ts = (
-            pl.when(aware)
-            .then(raw)
-            .str.to_datetime(time_zone="UTC", strict=False, time_unit="us", **kw)
-        )
-        naive_ts = (
-            pl.when(~aware)
-            .then(raw)
-            .str.to_datetime(strict=False, time_unit="us", **kw)
-            .dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-        )
-        expr = pl.coalesce(aware_ts, naive_ts)
-        if tz is None:
-            checks.append(
-                Check(
-                    column=col,
-                    rule="a timestamp column must not mix offset-aware and naive values",
-                    flag=pl.col(col).is_not_null() & ~aware,
-                    when_also=pl.col(col).is_not_null() & aware,
-                    message="Timestamps mix values with a UTC offset and values without one.",
-                    hint="pass tz='Europe/Amsterdam' (the zone of the naive values) to read_events",
-                )
-            )
-        checks.append(
-            Check(
-                column=col,
-                rule=f"naive timestamps are read in {zone}",
-                flag=pl.col(col).is_not_null() & ~aware,
-                message=f"Timestamps without a UTC offset were taken as {zone} time.",
-                hint=None if tz else "pass tz='Europe/Rome' if they are local time",
-                level="info",
-            )
-        )
+        expr, checks = _text_timestamp(col, tz, zone, time_format)
     else:
         raise CxDataError(
             f"The timestamp column has type {dtype}.",

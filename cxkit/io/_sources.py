@@ -135,6 +135,41 @@ def _expand(source: str | Path) -> tuple[list[Path], str]:
     return [path], text
 
 
+def _scan_csv(
+    files: list[Path], ext: str, label: str, string_columns: tuple[str, ...]
+) -> tuple[pl.LazyFrame, dict[str, list[str]]]:
+    """Scan CSV files with a de-duplicated header; ``string_columns`` are read as text."""
+    sep = "\t" if ext == ".tsv" else ","
+    header = _csv_header(files[0], sep)
+    if not header:
+        raise CxDataError(
+            "The file has no header line.",
+            source=str(files[0]),
+            rule="a CSV file starts with a header naming its columns",
+        )
+    names, renamed = _dedupe([h.strip() for h in header])
+    overrides = {c: pl.String for c in string_columns if c in names}
+    frame = _scan(
+        lambda: pl.scan_csv(
+            [str(f) for f in files],
+            separator=sep,
+            new_columns=names,
+            schema_overrides=overrides or None,
+            # Infer from every row: a column that is 0 for thousands of rows and then
+            # holds decimals is ordinary in real files.
+            infer_schema_length=None,
+            raise_if_empty=False,
+            truncate_ragged_lines=False,
+        ),
+        label,
+        "CSV",
+        verb="parsed",
+        rule="a well-formed CSV file (comma-separated, UTF-8, quoted fields)",
+        hint="check the delimiter and quoting; save the file as UTF-8 CSV",
+    )
+    return frame, renamed
+
+
 def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
     """Open ``source`` lazily.
 
@@ -175,34 +210,7 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
         )
     renamed: dict[str, list[str]] = {}
     if ext in CSV_EXT:
-        sep = "\t" if ext == ".tsv" else ","
-        header = _csv_header(files[0], sep)
-        if not header:
-            raise CxDataError(
-                "The file has no header line.",
-                source=str(files[0]),
-                rule="a CSV file starts with a header naming its columns",
-            )
-        names, renamed = _dedupe([h.strip() for h in header])
-        overrides = {c: pl.String for c in string_columns if c in names}
-        frame = _scan(
-            lambda: pl.scan_csv(
-                [str(f) for f in files],
-                separator=sep,
-                new_columns=names,
-                schema_overrides=overrides or None,
-                # Infer from every row: a column that is 0 for thousands of rows and then
-                # holds decimals is ordinary in real files.
-                infer_schema_length=None,
-                raise_if_empty=False,
-                truncate_ragged_lines=False,
-            ),
-            label,
-            "CSV",
-            verb="parsed",
-            rule="a well-formed CSV file (comma-separated, UTF-8, quoted fields)",
-            hint="check the delimiter and quoting; save the file as UTF-8 CSV",
-        )
+        frame, renamed = _scan_csv(files, ext, label, string_columns)
     elif ext in PARQUET_EXT:
         frame = _scan(
             lambda: pl.scan_parquet([str(f) for f in files]),

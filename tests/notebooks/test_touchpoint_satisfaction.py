@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _notebooks import execute
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "touchpoint_satisfaction.ipynb"
 AIRLINE = ROOT.parent / "shared" / "datasets" / "airline_satisfaction.csv"
 

@@ -9,7 +9,7 @@ from _notebooks import execute
 
 from cxkit.sample import PAIN_POINT, write_sample_data
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "journey_map.ipynb"
 HELPDESK = REPO.parent / "shared" / "datasets" / "helpdesk.csv"
 

@@ -10,7 +10,7 @@ from _notebooks import execute
 
 from cxkit.sample.experiment import make_experiment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "service_ab_test.ipynb"
 COOKIE = ROOT.parent / "shared" / "datasets" / "cookie_cats.csv"
 
