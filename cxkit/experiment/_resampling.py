@@ -105,19 +105,24 @@ def assignments(
 
 # --------------------------------------------------------------------------- statistic
 def _t_stat(a: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """CR2-studentised difference Y₁/X₁ − Y₀/X₀ for each assignment row of ``a`` (K, G)."""
-    x1 = a @ x
-    x0 = x.sum() - x1
-    y1 = a @ y
-    y0 = y.sum() - y1
+    """CR2-studentised difference Y₁/X₁ − Y₀/X₀ for each assignment row of ``a`` (K, G).
+
+    ``y`` and ``x`` are (G,) or batched (..., G) (e.g. simulated experiments); the result has
+    shape (..., K).
+    """
+    x1 = x @ a.T
+    x0 = x.sum(axis=-1, keepdims=True) - x1
+    y1 = y @ a.T
+    y0 = y.sum(axis=-1, keepdims=True) - y1
     with np.errstate(divide="ignore", invalid="ignore"):
         r1, r0 = y1 / x1, y0 / x0
         # the cluster's arm ratio and arm total; u² = resid² / (X_a (X_a − X_g)) (CR2)
-        ra = r0[:, None] + a * (r1 - r0)[:, None]
-        xa = x0[:, None] + a * (x1 - x0)[:, None]
-        resid = y - ra * x
-        u2 = resid * resid / (xa * (xa - x))
-        return (r1 - r0) / np.sqrt(u2.sum(axis=1))
+        ra = r0[..., None] + a * (r1 - r0)[..., None]
+        xa = x0[..., None] + a * (x1 - x0)[..., None]
+        xg = x[..., None, :]
+        resid = y[..., None, :] - ra * xg
+        u2 = resid * resid / (xa * (xa - xg))
+        return (r1 - r0) / np.sqrt(u2.sum(axis=-1))
 
 
 def _p_values(a: np.ndarray, y: np.ndarray, x: np.ndarray) -> float:

@@ -137,3 +137,110 @@ def test_false_positive_rate_and_coverage(kind):
     if kind.startswith("clustered"):
         # the ANOVA ICC recovers the simulated 0.1 on average
         assert np.mean(res["icc"]) == pytest.approx(0.1, abs=0.01)
+
+
+# --------------------------------------------------------------------------- few clusters
+# Issue 11: A/A false-positive rate and CI coverage of cluster-randomised tests with 10, 20
+# and 40 clusters of log-normal sizes (median 55, σ = 0, 0.5, 1), ICC 0.05 and 0.2, means
+# and proportions. The default (inference="auto") decides by randomisation inference
+# below 50 clusters. Clusters are i.i.d., so the complete randomisation of each simulated
+# experiment can be taken as "the first half of the clusters is treated" and one set of
+# assignments serves every replicate (enumerated for 10 clusters; for 20 and 40 clusters
+# 500 drawn instead of the analysis' 10,000: the test is exact for any number of draws,
+# fewer draws only add a little noise to each p-value). 4,000 replicates per cell (binomial
+# SE 0.0034 at 0.05), fixed seeds. Coverage: the randomisation CI is
+# {δ : p(δ) ≥ α} (test_inference checks the search against a brute-force grid), so the
+# truth is covered exactly when the test of H0: effect = truth does not reject.
+REPS = 4_000
+CLUSTERS = (10, 20, 40)
+SPREADS = (0.0, 0.5, 1.0)
+ICCS = (0.05, 0.2)
+
+
+def _sizes(rng, reps, g, sigma):
+    return np.maximum(2.0, np.round(55 * np.exp(sigma * rng.standard_normal((reps, g)))))
+
+
+def _cluster_data(rng, kind, g, sigma, icc, effect):
+    """Per-cluster n, Σy, Σy² of REPS experiments; the first g/2 clusters are treated."""
+    n = _sizes(rng, REPS, g, sigma)
+    treated = np.arange(g) < g // 2
+    if kind == "mean":
+        mean = rng.normal(0, np.sqrt(icc), (REPS, g)) + rng.normal(0, np.sqrt((1 - icc) / n))
+        mean = mean + effect * treated
+        s = n * mean
+        ss = (1 - icc) * rng.chisquare(n - 1) + n * mean**2
+    else:  # beta-binomial: cluster rates with mean 0.3 (+ effect) and ICC icc
+        mu = 0.3 + effect * treated
+        ab = (1 - icc) / icc
+        p = rng.beta(mu * ab, (1 - mu) * ab, (REPS, g))
+        s = rng.binomial(n.astype(np.int64), p).astype(float)
+        ss = s
+    return n, s, ss, treated
+
+
+def _t_based(n, s, ss, treated, cluster_se, truth):
+    """p-values of the CR1 / CR2 t-tests (compare, batched) and whether the CI covers."""
+    arms = []
+    for sel in (~treated, treated):
+        z = np.where(sel, 1.0, 0.0)
+        arms.append({"n": n * z, "s": (s * z)[..., None], "m": (ss * z)[..., None, None]})
+    res = compare(*arms, kind="mean", clustered=True, cluster_se=cluster_se)
+    return res["p_value"], (res["ci_low"] < truth) & (truth < res["ci_high"])
+
+
+def _randomization_p(n, s, treated, truth):
+    """Randomisation p-values of H0: effect = truth for every replicate (vectorised)."""
+    from cxkit.experiment._resampling import _t_stat, assignments
+
+    g = treated.size
+    a, total = assignments(treated.astype(float), max_assignments=10_000 if g <= 10 else 500)
+    y = s - truth * n * treated  # control potential outcomes under H0
+    rows = max(1, 1_000_000 // (a.shape[0] * g))
+    t = np.concatenate([_t_stat(a, y[i : i + rows], n[i : i + rows]) for i in range(0, REPS, rows)])
+    return np.mean(np.abs(t) >= np.abs(t[:, :1]) * (1 - 1e-9) - 1e-12, axis=1)
+
+
+def calibration_cell(kind, g, sigma, icc, seed=0):
+    """FPR (A/A) and CI coverage (A/B) of randomisation inference, CR2 and CR1."""
+    rng = np.random.default_rng([seed, g, int(10 * sigma), int(100 * icc), kind == "mean"])
+    truth = 0.25 if kind == "mean" else 0.06
+    out = {}
+    n, s, ss, treated = _cluster_data(rng, kind, g, sigma, icc, 0.0)
+    out["ri_fpr"] = float(np.mean(_randomization_p(n, s, treated, 0.0) < 0.05))
+    for se in ("cr2", "cr1"):
+        out[f"{se}_fpr"] = float(np.mean(_t_based(n, s, ss, treated, se, 0.0)[0] < 0.05))
+    n, s, ss, treated = _cluster_data(rng, kind, g, sigma, icc, truth)
+    out["ri_cover"] = float(np.mean(_randomization_p(n, s, treated, truth) >= 0.05))
+    for se in ("cr2", "cr1"):
+        out[f"{se}_cover"] = float(np.mean(_t_based(n, s, ss, treated, se, truth)[1]))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["mean", "proportion"])
+@pytest.mark.parametrize("g", CLUSTERS)
+def test_few_cluster_default_is_calibrated(kind, g):
+    for sigma in SPREADS:
+        for icc in ICCS:
+            cell = calibration_cell(kind, g, sigma, icc)
+            where = f"{kind}, {g} clusters, sigma {sigma}, ICC {icc}: {cell}"
+            assert cell["ri_fpr"] <= 0.06, where
+            assert cell["ri_cover"] >= 0.94, where
+
+
+if __name__ == "__main__":  # the docs table: python tests/experiment/test_calibration.py
+    print(
+        "| metric | clusters | σ | ICC | randomisation FPR | CR2 FPR | CR1 FPR |"
+        " randomisation cover | CR2 cover | CR1 cover |"
+    )
+    for kind in ("mean", "proportion"):
+        for g in CLUSTERS:
+            for sigma in SPREADS:
+                for icc in ICCS:
+                    c = calibration_cell(kind, g, sigma, icc)
+                    print(
+                        f"| {kind} | {g} | {sigma} | {icc} | {c['ri_fpr']:.3f} | "
+                        f"{c['cr2_fpr']:.3f} | {c['cr1_fpr']:.3f} | {c['ri_cover']:.3f} | "
+                        f"{c['cr2_cover']:.3f} | {c['cr1_cover']:.3f} |",
+                        flush=True,
+                    )
