@@ -3,7 +3,7 @@
 For every metric kind, 10,000 experiments are simulated *as sufficient statistics* with numpy
 (exact sampling distributions where they exist: binomial / multinomial counts, normal means
 with chi-square sums of squares; unit-level draws summed per arm for ratio and CUPED) and fed,
-in one batch, to ``cxkit.experiment._stats.compare`` — the function that ``analyze`` and
+in one batch, to ``cxkit.experiment.inference.compare`` — the function that ``analyze`` and
 ``from_aggregates`` call for every comparison. With 10,000 runs the bounds [0.04, 0.06] and
 [0.94, 0.96] are about ±4.5 standard errors around 0.05 / 0.95.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cxkit.experiment._stats import compare
+from cxkit.experiment.inference import compare
 
 B = 10_000
 pytestmark = pytest.mark.slow
@@ -191,7 +191,7 @@ def _t_based(n, s, ss, treated, cluster_se, truth):
 
 def _randomization_p(n, s, treated, truth):
     """Randomisation p-values of H0: effect = truth for every replicate (vectorised)."""
-    from cxkit.experiment._resampling import _t_stat, assignments
+    from cxkit.experiment.inference.resampling import _t_stat, assignments
 
     g = treated.size
     a, total = assignments(treated.astype(float), max_assignments=10_000 if g <= 10 else 500)

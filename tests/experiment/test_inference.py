@@ -17,7 +17,7 @@ import pytest
 
 import cxkit as cx
 from cxkit import experiment as ex
-from cxkit.experiment import _resampling
+from cxkit.experiment.inference import resampling as _resampling
 
 TOL = 1e-6
 METRICS = {
@@ -258,7 +258,7 @@ def test_warns_on_few_clusters_and_a_dominant_cluster_by_rank(clusters10):
 
 
 def test_inference_option_is_validated(clusters10):
-    with pytest.raises(ValueError, match="inference must be one of"):
+    with pytest.raises(cx.CxDataError, match="inference"):
         _run(clusters10, inference="cr3")
 
 

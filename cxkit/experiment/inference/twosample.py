@@ -1,4 +1,4 @@
-"""Vectorised inference for two-arm comparisons on sufficient statistics (private).
+"""Vectorised inference for two-arm comparisons on sufficient statistics.
 
 Every function here works on numpy arrays with a leading *batch* axis, so the same code
 path serves :func:`cxkit.experiment.analyze` (batch of one comparison) and the calibration

@@ -1,81 +1,41 @@
-"""Unit-level data → sufficient statistics for :mod:`cxkit.experiment` (private).
+"""Unit-level data → sufficient statistics for :mod:`cxkit.experiment`.
 
-:class:`Metric` specs, input checks, the one polars ``group_by`` that computes ``n, Σy, Σy²``
-(and ``Σx, Σx², Σxy, Σz, Σz², Σyz, Σxz`` for ratio metrics and CUPED) per arm × cluster ×
-segment, category counts for ordinal metrics, and :func:`distribution` for charts.
+Input checks, the one polars ``group_by`` that computes ``n, Σy, Σy²`` (and ``Σx, Σx², Σxy,
+Σz, Σz², Σyz, Σxz`` for ratio metrics and CUPED) per arm × cluster × segment, category counts
+for ordinal metrics, and :func:`distribution` for charts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from cxkit._frames import renamed_args, to_lazy
 from cxkit.errors import CxDataError, missing_column_error
+from cxkit.experiment.spec import Metric, as_metrics
 
-__all__ = ["KINDS", "Metric", "aggregate", "distribution"]
+__all__ = ["aggregate", "distribution", "segment_key"]
 
-KINDS = ("proportion", "mean", "nps", "ordinal")
+_HINT = "read files with cx.read_experiment(path, unit=..., arm=...) first"
+
+
+def _lazy(data: Any) -> pl.LazyFrame:
+    """The one input adapter (polars, pandas, pyarrow) with the experiment's hint."""
+    return to_lazy(data, what="data", hint=_HINT)
+
+
+def segment_key(by: str | Sequence[str]) -> pl.Expr:
+    """The ``segment`` key of ``by=`` (one column, or several joined by " / ")."""
+    cols = [by] if isinstance(by, str) else list(by)
+    parts = [pl.col(c).cast(pl.String).fill_null("(missing)") for c in cols]
+    expr = parts[0] if len(parts) == 1 else pl.concat_str(parts, separator=" / ")
+    return expr.alias("segment")
+
 
 _SUMS = ["sum", "sum_sq", "sum_x", "sum_x_sq", "sum_xy", "sum_z", "sum_z_sq", "sum_yz", "sum_xz"]
-
-
-@dataclass(frozen=True)
-class Metric:
-    """How to analyse one metric.
-
-    Parameters
-    ----------
-    column : str
-        Outcome column (numerator for ratio metrics).
-    kind : {"proportion", "mean", "nps", "ordinal"}
-        ``"nps"`` expects 0–10 ratings; ``"proportion"`` 0/1 or Boolean values.
-    denominator : str, optional
-        Makes a ratio metric ``Σcolumn / Σdenominator`` (e.g. contacts per order), analysed
-        with the delta method; ``kind`` must be ``"mean"``.
-    covariate : str, optional
-        Pre-period covariate for CUPED (variance reduction is reported).
-    role : {"primary", "guardrail"}
-    higher_is_better : bool
-        Direction of a good change (``False`` for handle time, repeat contacts).
-    margin : float, optional
-        Non-inferiority margin of a guardrail, a positive number in the metric's unit (e.g.
-        ``0.01`` for one percentage point; ``30`` for 30 seconds).
-    name : str, optional
-        Label in the results (default ``column``, or ``column/denominator`` for ratios).
-    """
-
-    column: str
-    kind: str = "mean"
-    denominator: str | None = None
-    covariate: str | None = None
-    role: str = "primary"
-    higher_is_better: bool = True
-    margin: float | None = None
-    name: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"Metric kind must be one of {KINDS}, got {self.kind!r}")
-        if self.role not in ("primary", "guardrail"):
-            raise ValueError(f"Metric role must be 'primary' or 'guardrail', got {self.role!r}")
-        if self.denominator is not None and self.kind != "mean":
-            raise ValueError("a ratio metric (denominator=...) must have kind='mean'")
-        if self.kind == "ordinal" and self.covariate is not None:
-            raise ValueError("CUPED (covariate=...) is not available for ordinal metrics")
-        if self.margin is not None and not self.margin > 0:
-            raise ValueError(
-                f"margin must be a positive number in the metric's unit, got {self.margin!r}"
-            )
-
-    @property
-    def label(self) -> str:
-        if self.name:
-            return self.name
-        return f"{self.column}/{self.denominator}" if self.denominator else self.column
 
 
 # --------------------------------------------------------------------------- input handling
@@ -84,77 +44,6 @@ def _no_nulls(data: Any, columns) -> frozenset:
     if not isinstance(data, pl.DataFrame):
         return frozenset()
     return frozenset(c for c in columns if c in data.columns and data[c].null_count() == 0)
-
-
-def _lazy(data: Any) -> pl.LazyFrame:
-    if isinstance(data, pl.LazyFrame):
-        return data
-    if isinstance(data, pl.DataFrame):
-        return data.lazy()
-    if type(data).__module__.startswith("pandas"):
-        return pl.from_pandas(data).lazy()
-    raise CxDataError(
-        f"analyze() needs a polars or pandas DataFrame, got {type(data).__name__}",
-        rule="data is a table of units",
-        hint="read files with cx.read_experiment(path, unit=..., arm=...) first",
-    )
-
-
-def _as_metrics(
-    metrics: Mapping[str, Any],
-    covariates: Mapping[str, str] | None,
-    guardrails: Mapping[str, float | None] | Sequence[str] | None,
-) -> list[Metric]:
-    if not metrics:
-        raise CxDataError(
-            "No metrics to analyse.",
-            rule="metrics maps a column to a kind",
-            hint='pass metrics={"resolved": "proportion", "handle_time": "mean"}',
-        )
-    out: list[Metric] = []
-    covariates = dict(covariates or {})
-    if guardrails is None:
-        guard: dict[str, float | None] = {}
-    elif isinstance(guardrails, Mapping):
-        guard = dict(guardrails)
-    else:
-        guard = dict.fromkeys(guardrails)
-    for col, spec in metrics.items():
-        if isinstance(spec, Metric):
-            m = spec
-        elif isinstance(spec, str):
-            m = Metric(column=col, kind=spec)
-        elif isinstance(spec, Mapping):
-            fields = {"column": col, **spec}
-            if fields["column"] != col and not fields.get("name"):
-                fields["name"] = col  # the key names the metric, "column" holds its data
-            m = Metric(**fields)
-        else:
-            raise CxDataError(
-                f"Metric {col!r}: unknown spec {spec!r}.",
-                column=col,
-                rule=f"a kind {KINDS}, a Metric(...) or a dict of Metric fields",
-            )
-        updates: dict[str, Any] = {}
-        if col in covariates and m.covariate is None:
-            updates["covariate"] = covariates.pop(col)
-        if col in guard or m.label in guard:
-            updates["role"] = "guardrail"
-            margin = guard.get(col, guard.get(m.label))
-            if margin is not None:
-                updates["margin"] = margin
-        if updates:
-            m = Metric(**{**m.__dict__, **updates})
-        out.append(m)
-    if covariates:
-        raise CxDataError(
-            f"covariates names metric(s) {sorted(covariates)} that are not in metrics.",
-            rule="covariates maps a metric column to its pre-period covariate",
-        )
-    labels = [m.label for m in out]
-    if len(set(labels)) != len(labels):
-        raise CxDataError("Two metrics share a name.", examples=labels, hint="set Metric(name=...)")
-    return out
 
 
 def _check_columns(schema: pl.Schema, cols: Sequence[str], role: str, arg: str) -> None:
@@ -238,6 +127,7 @@ def _metric_aggs(
     return aggs
 
 
+@renamed_args(segment="by")
 def aggregate(
     data: Any,
     *,
@@ -245,10 +135,13 @@ def aggregate(
     metrics: Mapping[str, Any],
     cluster: str | None = None,
     covariates: Mapping[str, str] | None = None,
-    segment: str | None = None,
+    by: str | Sequence[str] | None = None,
     responded: str | None = "responded",
 ) -> pl.DataFrame:
     """Sufficient statistics per arm (× cluster × segment) in ONE polars ``group_by``.
+
+    ``by`` names the segment column(s) (a string or a list; ``segment=`` is its deprecated
+    old name); several columns make one ``segment`` key joined by " / ".
 
     Returns
     -------
@@ -269,26 +162,24 @@ def aggregate(
     [('a', 2, 4.0, 10.0), ('b', 1, 2.0, 4.0)]
     """
     lf = _lazy(data)
-    specs = _as_metrics(metrics, covariates, None)
+    specs = as_metrics(metrics, covariates, None)
     schema = lf.collect_schema()
-    return _aggregate(lf, schema, specs, arm, cluster, segment, responded)[0]
+    return _aggregate(lf, schema, specs, arm, cluster, by, responded)[0]
 
 
-def _aggregate(lf, schema, specs, arm, cluster, segment, responded, no_nulls=frozenset()):
+def _aggregate(lf, schema, specs, arm, cluster, by, responded, no_nulls=frozenset()):
     _check_columns(schema, [arm], "arm label", "arm")
     if cluster:
         _check_columns(schema, [cluster], "randomisation cluster", "cluster")
-    if segment:
-        _check_columns(schema, [segment], "segment", "segment_col")
+    if by:
+        _check_columns(schema, [by] if isinstance(by, str) else list(by), "segment", "by")
     for m in specs:
         _check_columns(schema, [m.column], f"metric {m.label!r}", "metrics")
         for c, r in ((m.denominator, "denominator"), (m.covariate, "covariate")):
             if c:
                 _check_columns(schema, [c], f"{r} of {m.label!r}", "metrics")
     has_resp = bool(responded) and responded in schema
-    keys = (
-        [pl.col(segment).cast(pl.String).fill_null("(missing)").alias("segment")] if segment else []
-    )
+    keys = [segment_key(by)] if by else []
     keys.append(pl.col(arm).cast(pl.String).alias("arm"))
     if cluster:
         keys.append(pl.col(cluster).cast(pl.String).alias("cluster"))

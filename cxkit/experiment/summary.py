@@ -1,13 +1,13 @@
-"""Plain-language decision summary of an experiment analysis (private; see cxkit.experiment)."""
+"""Plain-language decision summary of an experiment analysis."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxkit.experiment._data import Metric
+from cxkit.experiment.spec import Metric
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cxkit.experiment import Analysis
+    from cxkit.experiment.analysis import Analysis
 
 __all__ = ["decision_summary"]
 

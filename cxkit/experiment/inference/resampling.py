@@ -1,4 +1,4 @@
-"""Randomisation inference and the wild cluster bootstrap on per-cluster totals (private).
+"""Randomisation inference and the wild cluster bootstrap on per-cluster totals.
 
 Both work on a *linear* form of the comparison. Every clustered metric is reduced to two
 totals per cluster part: a numerator ``Y`` and a weight ``X``, with the arm estimate
@@ -10,7 +10,7 @@ totals per cluster part: a numerator ``Y`` and a weight ``X``, with the arm esti
   value; ``X`` = units.
 
 The studentised statistic is ``t = effect / se_CR2`` (the CR2 standard error of
-:func:`cxkit.experiment._stats.cr2`, leverage masses ``X``). Everything is vectorised over
+:func:`cxkit.experiment.inference.twosample.cr2`, leverage masses ``X``). Everything is vectorised over
 assignments (or bootstrap draws) × clusters.
 
 * :func:`randomization_test` — the arm labels are permuted over the clusters exactly as

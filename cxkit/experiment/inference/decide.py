@@ -1,9 +1,9 @@
-"""The decision for a cluster-randomised comparison (private): which method, and warnings.
+"""The decision for a cluster-randomised comparison: which method, and warnings.
 
 ``inference="auto"`` (the default) takes the CR2 standard error with Bell–McCaffrey df
-(:func:`cxkit.experiment._stats.cr2`) and, with fewer than :data:`RI_BELOW` clusters,
+(:func:`cxkit.experiment.inference.twosample.cr2`) and, with fewer than :data:`RI_BELOW` clusters,
 decides by randomisation inference over the cluster assignment
-(:func:`cxkit.experiment._resampling.randomization_test`): its p-value and the interval
+(:func:`cxkit.experiment.inference.resampling.randomization_test`): its p-value and the interval
 that inverts it replace the t-based ones. ``"randomization"`` forces that test,
 ``"cr2"`` and ``"cr1"`` the t-based ones, ``"wild_bootstrap"`` the restricted wild cluster
 bootstrap-t. The randomisation test needs clusters nested in arms; when a cluster has units
@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from cxkit.errors import CxDataWarning
-from cxkit.experiment import _resampling
+from cxkit.experiment.inference import resampling as _resampling
 
 __all__ = ["INFERENCE", "RI_BELOW", "decide_clustered"]
 

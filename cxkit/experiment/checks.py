@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from cxkit._frames import to_lazy
 from cxkit.errors import CxDataError, missing_column_error
 
 __all__ = ["SRM_THRESHOLD", "response_balance", "srm", "srm_counts"]
@@ -18,13 +19,7 @@ SRM_THRESHOLD = 0.001
 
 
 def _frame(data: Any) -> pl.LazyFrame:
-    if isinstance(data, pl.LazyFrame):
-        return data
-    if isinstance(data, pl.DataFrame):
-        return data.lazy()
-    if type(data).__module__.startswith("pandas"):
-        return pl.from_pandas(data).lazy()
-    raise CxDataError(f"expected a polars or pandas DataFrame, got {type(data).__name__}")
+    return to_lazy(data, what="data", hint="read files with cx.read_experiment(...) first")
 
 
 def srm_counts(

@@ -10,7 +10,7 @@ from scipy import optimize, special, stats
 from statsmodels.tools.numdiff import approx_hess3
 
 from cxkit.errors import CxDataError
-from cxkit.experiment._data import _check_columns, _lazy, _num
+from cxkit.experiment.aggregate import _check_columns, _lazy, _num
 
 __all__ = ["proportional_odds"]
 

@@ -18,7 +18,7 @@ from cxkit import CxDataError
 from cxkit import experiment as ex
 from cxkit.sample.experiment import PLANTED, make_experiment
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 COOKIE = DATASETS / "cookie_cats.csv"
 
 
@@ -548,3 +548,62 @@ def test_nps_nan_rating_is_an_error_not_a_promoter():
     # by hand: control (10, 0, 5) → (1 promoter − 2 detractors) / 3 = −33.3 points, n = 3
     assert eff["n_control"][0] == 3
     assert eff["control_value"][0] == pytest.approx(-100 / 3)
+
+
+# ----------------------------------------------------------------------------- one vocabulary
+def test_by_replaces_segment_and_takes_a_list(sample):
+    metrics = {"resolved": "proportion"}
+    new = ex.analyze(sample, control="control", metrics=metrics, cluster="agent_id", by="channel")
+    with pytest.warns(DeprecationWarning, match="use by= instead"):
+        old = ex.analyze(
+            sample, control="control", metrics=metrics, cluster="agent_id", segment="channel"
+        )
+    assert new.segments.equals(old.segments)
+    two = ex.analyze(
+        sample, control="control", metrics=metrics, ignore_clusters=True, by=["channel", "arm"]
+    )
+    assert "chat / control" in two.segments["segment"].to_list()
+    with pytest.warns(DeprecationWarning, match="use by= instead"):
+        agg = ex.aggregate(sample, metrics=metrics, segment="channel")
+    assert agg.equals(ex.aggregate(sample, metrics=metrics, by="channel"))
+
+
+def test_one_input_adapter_and_correction_choices(sample):
+    metrics = {"resolved": "proportion", "csat": "mean"}
+    ref = ex.analyze(sample, control="control", metrics=metrics, ignore_clusters=True)
+    arrow = ex.analyze(sample.to_arrow(), control="control", metrics=metrics, ignore_clusters=True)
+    assert arrow.effects.equals(ref.effects)
+    assert (
+        ex.srm(sample.to_arrow(), arm="arm")["p_value"][0]
+        == ex.srm(sample, arm="arm")["p_value"][0]
+    )
+    with pytest.raises(CxDataError, match="polars DataFrame or LazyFrame"):
+        ex.analyze([1, 2], control="control", metrics=metrics)
+    with pytest.raises(CxDataError, match="correction"):
+        ex.analyze(
+            sample, control="control", metrics=metrics, ignore_clusters=True, correction="fdr"
+        )
+
+
+def test_public_names_kept():
+    for name in ("analyze", "from_aggregates", "srm", "Metric", "power"):
+        assert hasattr(cx, name)
+    for name in (
+        "analyze",
+        "from_aggregates",
+        "aggregate",
+        "srm",
+        "srm_counts",
+        "response_balance",
+        "proportional_odds",
+        "decision_summary",
+        "sample_size",
+        "mde",
+        "distribution",
+        "Metric",
+        "Analysis",
+        "EFFECT_COLUMNS",
+        "KINDS",
+    ):
+        assert name in ex.__all__ and hasattr(ex, name)
+    assert cx.experiment.checks.srm is ex.srm  # public module, not a _private one
