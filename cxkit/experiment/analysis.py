@@ -143,6 +143,34 @@ def _cluster_design(long: pl.DataFrame, inference: str, strata: str | None) -> d
     return {"inference": inference, "strata": dict(pairs.iter_rows())}
 
 
+def _quality_checks(long: pl.DataFrame, expected) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """SRM on units per arm and, with ``n_responded``, the response-rate balance."""
+    first = long["metric"][0]
+    one = long.filter(pl.col("metric") == first)
+    if "n_units" in long.columns and long.height:
+        units = one.group_by("arm").agg(pl.col("n_units").sum())
+    else:
+        warnings.warn(
+            "aggregates have no n_units column: the SRM check uses the first metric's n",
+            CxDataWarning,
+            stacklevel=3,
+        )
+        units = one.group_by("arm").agg(pl.col("n").sum().alias("n_units"))
+    units = units.sort("arm")
+    srm_frame = srm_counts(
+        dict(zip(units["arm"], units["n_units"], strict=True)), expected=expected
+    )
+    resp = None
+    if "n_responded" in long.columns and long["n_responded"].null_count() < long.height:
+        r = (
+            one.group_by("arm")
+            .agg(pl.col("n_units").sum(), pl.col("n_responded").sum())
+            .sort("arm")
+        )
+        resp = response_balance(r, arm="arm", responded="n_responded", aggregated=True)
+    return srm_frame, resp
+
+
 def from_aggregates(
     aggregates: pl.DataFrame,
     *,
@@ -221,35 +249,7 @@ def from_aggregates(
     treatments = [a for a in arms if a != control]
     clustered = "cluster" in long.columns and not ignore_clusters
     design = _cluster_design(long, inference, strata) if clustered else None
-    # SRM on units per arm
-    if "n_units" in long.columns and long.height:
-        first = long["metric"][0]
-        units = long.filter(pl.col("metric") == first).group_by("arm").agg(pl.col("n_units").sum())
-    else:
-        warnings.warn(
-            "aggregates have no n_units column: the SRM check uses the first metric's n",
-            CxDataWarning,
-            stacklevel=2,
-        )
-        first = long["metric"][0]
-        units = (
-            long.filter(pl.col("metric") == first)
-            .group_by("arm")
-            .agg(pl.col("n").sum().alias("n_units"))
-        )
-    units = units.sort("arm")
-    srm_frame = srm_counts(
-        dict(zip(units["arm"], units["n_units"], strict=True)), expected=expected
-    )
-    resp = None
-    if "n_responded" in long.columns and long["n_responded"].null_count() < long.height:
-        r = (
-            long.filter(pl.col("metric") == first)
-            .group_by("arm")
-            .agg(pl.col("n_units").sum(), pl.col("n_responded").sum())
-            .sort("arm")
-        )
-        resp = response_balance(r, arm="arm", responded="n_responded", aggregated=True)
+    srm_frame, resp = _quality_checks(long, expected)
     ordinal = _ordinal or {}
     rows = compare_all(long, ordinal, specs, control, treatments, design, alpha, None)
     effects, details = effect_frames(rows, alpha, correction, family)

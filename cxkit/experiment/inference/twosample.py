@@ -182,124 +182,134 @@ def compare(
         NaN), ``icc`` and ``design_effect`` (CR1 variance ÷ iid variance; clustered only, else
         NaN), ``n_clusters``, ``theta`` (the CUPED slope, else NaN).
     """
-    z_crit = stats.norm.isf(alpha / 2)
-    if clustered:
-        cells = {k: (np.asarray(c[k], float), np.asarray(t[k], float)) for k in ("n", "s", "m")}
-        n_c, n_t = cells["n"]
-        s_c, s_t = cells["s"]
-        m_c, m_t = cells["m"]
-        tot = {
-            "c": (n_c.sum(axis=1), s_c.sum(axis=1), m_c.sum(axis=1)),
-            "t": (n_t.sum(axis=1), s_t.sum(axis=1), m_t.sum(axis=1)),
-        }
+    cells = {k: (np.asarray(c[k], float), np.asarray(t[k], float)) for k in ("n", "s", "m")}
+    if clustered:  # arm totals over the cluster axis
+        tot = {k: (v[0].sum(axis=1), v[1].sum(axis=1)) for k, v in cells.items()}
     else:
-        tot = {
-            "c": tuple(np.asarray(c[k], float) for k in ("n", "s", "m")),
-            "t": tuple(np.asarray(t[k], float) for k in ("n", "s", "m")),
-        }
-    (n0, s0, m0), (n1, s1, m1) = tot["c"], tot["t"]
+        tot = cells
+    (n0, n1), (s0, s1) = tot["n"], tot["s"]
     ddof = 0 if kind == "nps" else 1
-    mu0, cov0 = _moments(n0, s0, m0, ddof)
-    mu1, cov1 = _moments(n1, s1, m1, ddof)
-    p = s0.shape[-1]
-    iz = p - 1 if cuped else None
-    nl = 2 if ratio else 1  # number of variables in the (linearised) outcome
-
-    def grad_l(mu):
-        if ratio:
-            r = mu[:, 0] / mu[:, 1]
-            return r, np.stack([1 / mu[:, 1], -r / mu[:, 1]], axis=1)
-        return mu[:, 0], np.ones((mu.shape[0], 1))
-
+    mu0, cov0 = _moments(n0, s0, tot["m"][0], ddof)
+    mu1, cov1 = _moments(n1, s1, tot["m"][1], ddof)
     with np.errstate(divide="ignore", invalid="ignore"):
-        est0, g0l = grad_l(mu0)
-        est1, g1l = grad_l(mu1)
+        est = _estimates((n0, n1), (s0, s1), (mu0, mu1), (cov0, cov1), ratio, cuped)
         b = mu0.shape[0]
-        if cuped:
-            pooled = ((n0 - 1)[:, None, None] * cov0 + (n1 - 1)[:, None, None] * cov1) / (
-                n0 + n1 - 2
-            )[:, None, None]
-            mu_pool = (s0 + s1) / (n0 + n1)[:, None]
-            _, g_pool = grad_l(mu_pool)
-            theta = np.einsum("bi,bi->b", g_pool, pooled[:, :nl, iz]) / pooled[:, iz, iz]
-            zbar = mu_pool[:, iz]
-            adj0 = est0 - theta * (mu0[:, iz] - zbar)
-            adj1 = est1 - theta * (mu1[:, iz] - zbar)
-            out_theta = theta
-            g0 = np.concatenate([g0l, -theta[:, None]], axis=1)
-            g1 = np.concatenate([g1l, -theta[:, None]], axis=1)
-        else:
-            adj0, adj1, g0, g1 = est0, est1, g0l, g1l
-            out_theta = np.full(b, np.nan)
-        # iid (unit-level) variances of each arm's estimate
-        v0 = _quad(g0, cov0[:, :p, :p]) / n0
-        v1 = _quad(g1, cov1[:, :p, :p]) / n1
-        v_iid = v0 + v1
-        v_raw = _quad(g0l, cov0[:, :nl, :nl]) / n0 + _quad(g1l, cov1[:, :nl, :nl]) / n1
-        effect = adj1 - adj0
-        var_reduction = 1 - v_iid / v_raw if cuped else np.full(b, np.nan)
-
-        icc = np.full(b, np.nan)
-        deff = np.full(b, np.nan)
-        n_clusters = np.full(b, np.nan)
+        out = {
+            "n_control": n0,
+            "n_treatment": n1,
+            "control_value": est["adj0"],
+            "treatment_value": est["adj1"],
+            "effect": est["adj1"] - est["adj0"],
+            "var_reduction": est["var_reduction"],
+            "icc": np.full(b, np.nan),
+            "design_effect": np.full(b, np.nan),
+            "n_clusters": np.full(b, np.nan),
+            "theta": est["theta"],
+        }
         if clustered:
-            # per-cluster linearised residual totals r = g·(S − n μ) of each arm's part
-            r0 = np.einsum("bgi,bi->bg", s_c[..., :p] - n_c[..., None] * mu0[:, None, :], g0)
-            r1 = np.einsum("bgi,bi->bg", s_t[..., :p] - n_t[..., None] * mu1[:, None, :], g1)
-            g_live = ((n_c + n_t) > 0).sum(axis=1).astype(float)
-            big_n = n0 + n1
-            u = r1 / n1[:, None] - r0 / n0[:, None]
-            var_cr1 = (u**2).sum(axis=1) * g_live / (g_live - 1) * (big_n - 1) / (big_n - 2)
-            if cluster_se == "cr1":
-                var, df = var_cr1, g_live - 1
-            else:
-                # leverage mass of a cluster part: its units, or its denominator total (ratio)
-                w0 = s_c[..., 1] if ratio else n_c
-                w1 = s_t[..., 1] if ratio else n_t
-                var, df = cr2(r0 / n0[:, None], w0, r1 / n1[:, None], w1)
-            n_clusters = g_live
-            deff = var_cr1 / v_iid
-            cell_n = np.concatenate([n_c, n_t], axis=1)
-            cell_s = np.concatenate([s_c[..., 0], s_t[..., 0]], axis=1)
-            cell_ss = np.concatenate([m_c[..., 0, 0], m_t[..., 0, 0]], axis=1)
-            arm_of = np.repeat([0, 1], n_c.shape[1])
-            icc = icc_anova(cell_n, cell_s, cell_ss, arm_of)
+            var, df = _clustered(out, cells, (mu0, mu1), est, ratio, cluster_se)
         else:
-            var = v_iid
+            var, (v0, v1) = est["v_iid"], est["v_arms"]
             if kind in ("proportion", "nps"):
                 df = np.full(b, np.inf)
             else:
-                df = v_iid**2 / (v0**2 / (n0 - 1) + v1**2 / (n1 - 1))
-        se = np.sqrt(var)
-        crit = np.where(
-            np.isfinite(df), stats.t.isf(alpha / 2, np.where(np.isfinite(df), df, 1)), z_crit
-        )
-        tstat = effect / se
-        p_value = np.where(
-            np.isfinite(df),
-            2 * stats.t.sf(np.abs(tstat), np.where(np.isfinite(df), df, 1)),
-            2 * stats.norm.sf(np.abs(tstat)),
-        )
-        p_value = np.where(se > 0, p_value, np.where(effect == 0, 1.0, 0.0))
-        ci_low, ci_high = effect - crit * se, effect + crit * se
+                df = var**2 / (v0**2 / (n0 - 1) + v1**2 / (n1 - 1))
+        out.update(_t_test(out["effect"], np.sqrt(var), df, alpha))
         if kind == "proportion" and not clustered and not cuped:
             x0, x1 = s0[:, 0], s1[:, 0]
-            ci_low, ci_high = newcombe_interval(x0, n0, x1, n1, alpha=alpha)
-            p_value = two_proportion_p(x0, n0, x1, n1)
+            out["ci_low"], out["ci_high"] = newcombe_interval(x0, n0, x1, n1, alpha=alpha)
+            out["p_value"] = two_proportion_p(x0, n0, x1, n1)
+    return out
+
+
+def _estimates(n, s, mu, cov, ratio: bool, cuped: bool) -> dict:
+    """Arm estimates (CUPED-adjusted), their gradients and iid variances."""
+    (n0, n1), (s0, s1), (mu0, mu1), (cov0, cov1) = n, s, mu, cov
+    p = s0.shape[-1]
+    iz = p - 1
+    nl = 2 if ratio else 1  # number of variables in the (linearised) outcome
+
+    def grad_l(m):
+        if ratio:
+            r = m[:, 0] / m[:, 1]
+            return r, np.stack([1 / m[:, 1], -r / m[:, 1]], axis=1)
+        return m[:, 0], np.ones((m.shape[0], 1))
+
+    est0, g0l = grad_l(mu0)
+    est1, g1l = grad_l(mu1)
+    b = mu0.shape[0]
+    if cuped:
+        pooled = ((n0 - 1)[:, None, None] * cov0 + (n1 - 1)[:, None, None] * cov1) / (n0 + n1 - 2)[
+            :, None, None
+        ]
+        mu_pool = (s0 + s1) / (n0 + n1)[:, None]
+        _, g_pool = grad_l(mu_pool)
+        theta = np.einsum("bi,bi->b", g_pool, pooled[:, :nl, iz]) / pooled[:, iz, iz]
+        zbar = mu_pool[:, iz]
+        adj0 = est0 - theta * (mu0[:, iz] - zbar)
+        adj1 = est1 - theta * (mu1[:, iz] - zbar)
+        g0 = np.concatenate([g0l, -theta[:, None]], axis=1)
+        g1 = np.concatenate([g1l, -theta[:, None]], axis=1)
+    else:
+        adj0, adj1, g0, g1 = est0, est1, g0l, g1l
+        theta = np.full(b, np.nan)
+    # iid (unit-level) variances of each arm's estimate
+    v0 = _quad(g0, cov0[:, :p, :p]) / n0
+    v1 = _quad(g1, cov1[:, :p, :p]) / n1
+    v_raw = _quad(g0l, cov0[:, :nl, :nl]) / n0 + _quad(g1l, cov1[:, :nl, :nl]) / n1
     return {
-        "n_control": n0,
-        "n_treatment": n1,
-        "control_value": adj0,
-        "treatment_value": adj1,
-        "effect": effect,
+        "adj0": adj0,
+        "adj1": adj1,
+        "g": (g0, g1),
+        "theta": theta,
+        "v_arms": (v0, v1),
+        "v_iid": v0 + v1,
+        "var_reduction": 1 - (v0 + v1) / v_raw if cuped else np.full(b, np.nan),
+    }
+
+
+def _clustered(out: dict, cells: dict, mu, est: dict, ratio: bool, cluster_se: str):
+    """Clustered variance and df (CR2 + Bell–McCaffrey, or CR1 + G − 1); ICC and design
+    effect go into ``out``."""
+    (n_c, n_t), (s_c, s_t), (m_c, m_t) = cells["n"], cells["s"], cells["m"]
+    (mu0, mu1), (g0, g1) = mu, est["g"]
+    n0, n1 = out["n_control"], out["n_treatment"]
+    p = g0.shape[-1]
+    # per-cluster linearised residual totals r = g·(S − n μ) of each arm's part
+    r0 = np.einsum("bgi,bi->bg", s_c[..., :p] - n_c[..., None] * mu0[:, None, :], g0)
+    r1 = np.einsum("bgi,bi->bg", s_t[..., :p] - n_t[..., None] * mu1[:, None, :], g1)
+    g_live = ((n_c + n_t) > 0).sum(axis=1).astype(float)
+    big_n = n0 + n1
+    u = r1 / n1[:, None] - r0 / n0[:, None]
+    var_cr1 = (u**2).sum(axis=1) * g_live / (g_live - 1) * (big_n - 1) / (big_n - 2)
+    if cluster_se == "cr1":
+        var, df = var_cr1, g_live - 1
+    else:
+        # leverage mass of a cluster part: its units, or its denominator total (ratio)
+        w0 = s_c[..., 1] if ratio else n_c
+        w1 = s_t[..., 1] if ratio else n_t
+        var, df = cr2(r0 / n0[:, None], w0, r1 / n1[:, None], w1)
+    out["n_clusters"] = g_live
+    out["design_effect"] = var_cr1 / est["v_iid"]
+    cell_n = np.concatenate([n_c, n_t], axis=1)
+    cell_s = np.concatenate([s_c[..., 0], s_t[..., 0]], axis=1)
+    cell_ss = np.concatenate([m_c[..., 0, 0], m_t[..., 0, 0]], axis=1)
+    out["icc"] = icc_anova(cell_n, cell_s, cell_ss, np.repeat([0, 1], n_c.shape[1]))
+    return var, df
+
+
+def _t_test(effect, se, df, alpha: float) -> dict:
+    """``se``, ``df``, t (or z for infinite df) CI and two-sided p-value."""
+    finite = np.isfinite(df)
+    df1 = np.where(finite, df, 1)
+    crit = np.where(finite, stats.t.isf(alpha / 2, df1), stats.norm.isf(alpha / 2))
+    tstat = effect / se
+    p_value = np.where(finite, 2 * stats.t.sf(np.abs(tstat), df1), 2 * stats.norm.sf(np.abs(tstat)))
+    p_value = np.where(se > 0, p_value, np.where(effect == 0, 1.0, 0.0))
+    return {
         "se": se,
         "df": df,
-        "ci_low": ci_low,
-        "ci_high": ci_high,
+        "ci_low": effect - crit * se,
+        "ci_high": effect + crit * se,
         "p_value": p_value,
-        "var_reduction": var_reduction,
-        "icc": icc,
-        "design_effect": deff,
-        "n_clusters": n_clusters,
-        "theta": out_theta,
     }
