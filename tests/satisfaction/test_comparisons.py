@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from scipy import stats
 from statsmodels.stats import proportion as sm_prop
 from statsmodels.stats.multitest import multipletests
@@ -14,6 +16,9 @@ from statsmodels.stats.multitest import multipletests
 from cxkit.errors import CxDataError
 from cxkit.sample import survey as sv
 from cxkit.satisfaction import compare
+
+# other input types and polars' parallel group_by may differ in the last bits of a sum
+assert_same = partial(assert_frame_equal, rel_tol=1e-12, abs_tol=1e-12)
 
 Z = stats.norm.isf(0.025)
 
@@ -129,7 +134,7 @@ def test_correction_choices_through_adjust_p_and_the_deprecated_adjust_name():
     with pytest.warns(DeprecationWarning, match="use correction= instead") as rec:
         old = compare(df, "csat", by="period", adjust="bh")
     assert rec[0].filename == __file__
-    assert old.equals(compare(df, "csat", by="period", correction="bh"))
+    assert_same(old, compare(df, "csat", by="period", correction="bh"))
     with pytest.raises(CxDataError, match="'holm', 'bh', 'bonferroni', 'none'"):
         compare(df, "csat", by="period", correction="fdr")
 
@@ -145,7 +150,7 @@ def test_effect_column_by_as_list_and_bad_arguments():
     assert res["effect"].to_list() == pytest.approx(
         (res["estimate"] - res["reference_estimate"]).to_list()
     )
-    assert res.equals(compare(df, "csat", by="period"))
+    assert_same(res, compare(df, "csat", by="period"))
     with pytest.raises(CxDataError, match="one column"):
         compare(df.with_columns(seg=pl.lit("a")), "csat", by=["seg", "period"])
     with pytest.raises(CxDataError, match="'previous', 'total'"):
@@ -161,4 +166,4 @@ def test_compare_small_groups_are_not_compared_and_pandas_input_works(as_other):
     tested = res.filter(pl.col("p_value").is_not_null())["period"].to_list()
     assert tested == ["p2"] and res.height == 3
     assert res.filter(period="p3")["estimate"].item() is None
-    assert compare(as_other(df), "csat", by="period").equals(res)
+    assert_same(compare(as_other(df), "csat", by="period"), res)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from cxkit.errors import CxDataError
 from cxkit.metrics import nps_interval
 from cxkit.sample import survey as sv
 from cxkit.satisfaction import nps_breakdown, scores
+
+# other input types and polars' parallel group_by may differ in the last bits of a sum
+assert_same = partial(assert_frame_equal, rel_tol=1e-12, abs_tol=1e-12)
 
 
 def test_scores_suppression_flags_and_items():
@@ -65,10 +71,10 @@ def test_nps_breakdown_matches_counts(survey):
 def test_scores_and_nps_breakdown_accept_pandas_and_pyarrow(survey, as_other):
     small = survey.head(800)
     want = scores(small, sv.TOUCHPOINTS, by="segment", weight="weight")
-    assert scores(as_other(small), sv.TOUCHPOINTS, by="segment", weight="weight").equals(want)
+    assert_same(scores(as_other(small), sv.TOUCHPOINTS, by="segment", weight="weight"), want)
     assert want.height == 3 * len(sv.TOUCHPOINTS) and want["estimate"].is_not_null().all()
     want_nps = nps_breakdown(small, by="segment")
-    assert nps_breakdown(as_other(small), by="segment").equals(want_nps)
+    assert_same(nps_breakdown(as_other(small), by="segment"), want_nps)
     with pytest.raises(CxDataError, match="cx.read_survey"):
         scores(small.to_dicts(), "csat")
 
@@ -80,7 +86,7 @@ def test_small_base_threshold_and_the_deprecated_flag_base_name():
     with pytest.warns(DeprecationWarning, match="use small_base= instead") as rec:
         old = scores(df, "csat", by="seg", flag_base=50)
     assert rec[0].filename == __file__
-    assert old.equals(res)
+    assert_same(old, res)
     with pytest.raises(TypeError, match="both flag_base= and small_base="):
         scores(df, "csat", flag_base=50, small_base=50)
     with pytest.raises(CxDataError, match="min_base <= small_base"):
@@ -94,7 +100,7 @@ def test_proportion_metric_result_label_and_the_deprecated_share_choice():
     with pytest.warns(DeprecationWarning, match='use metric="proportion"') as rec:
         old = scores(df, "satisfied", metric="share")
     assert rec[0].filename == __file__  # points at the caller, through the decorator
-    assert old.equals(res)
+    assert_same(old, res)
     with pytest.raises(CxDataError, match="'csat', 'nps', 'ces', 'proportion'"):
         scores(df, "satisfied", metric="top2box")
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from cxkit.errors import CxDataError
 from cxkit.sample import survey as sv
 from cxkit.satisfaction import trend
+
+# other input types and polars' parallel group_by may differ in the last bits of a sum
+assert_same = partial(assert_frame_equal, rel_tol=1e-12, abs_tol=1e-12)
 
 
 def test_trend_p_chart_limits_vary_with_n(survey):
@@ -55,7 +60,7 @@ def test_trend_small_base_baseline_errors_and_other_inputs(as_other):
     assert old["base_flag"].to_list() == ["ok", "ok"]
     with pytest.raises(CxDataError, match="baseline periods"):
         trend(df, "csat", period="m", baseline=["9"])
-    assert trend(as_other(df), "csat", period="m").equals(res)
+    assert_same(trend(as_other(df), "csat", period="m"), res)
     with pytest.warns(DeprecationWarning, match="proportion"):
         prop = trend(df.with_columns(pl.col("csat") == 5), "csat", period="m", metric="share")
     assert prop["metric"].to_list() == ["proportion"] * 2
