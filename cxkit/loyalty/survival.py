@@ -303,9 +303,7 @@ def logrank(
     >>> logrank(cu, by="complained").select("n_groups", "df").rows()
     [(2, 1)]
     """
-    data = survival_data(
-        customers, duration=duration, event=event, by=by, extra=as_list(strata)
-    )
+    data = survival_data(customers, duration=duration, event=event, by=by, extra=as_list(strata))
     n_groups = data[GROUP].n_unique()
     if n_groups < 2:
         raise CxDataError(

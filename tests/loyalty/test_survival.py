@@ -59,7 +59,11 @@ def test_median_lifetime_and_its_interval_match_quantile_survfit():
     assert med.rows() == [("0", 21.0, 16.0, None), ("1", 10.0, 7.0, 15.0)]
     overall = retention_summary(REF, horizons=[])
     assert overall.select("n", "events", "estimate", "ci_low", "ci_high").row(0) == (
-        300, 136, 17.0, 14.0, 24.0
+        300,
+        136,
+        17.0,
+        14.0,
+        24.0,
     )
 
 
@@ -128,7 +132,9 @@ def test_reference_level_can_be_named():
     assert hr["level"].to_list() == ["basic", "plus"]
 
 
-@pytest.mark.parametrize("convert", [lambda d: d.to_pandas(), lambda d: d.to_arrow(), pl.DataFrame.lazy])
+@pytest.mark.parametrize(
+    "convert", [lambda d: d.to_pandas(), lambda d: d.to_arrow(), pl.DataFrame.lazy]
+)
 def test_pandas_pyarrow_and_lazy_input_agree(convert):
     assert isinstance(convert(REF), pd.DataFrame | pa.Table | pl.LazyFrame)
     a = retention(convert(REF), by="plan")
