@@ -99,7 +99,7 @@ def check_binary(frame: pl.DataFrame, column: str, *, role: str, source: str) ->
     if not dtype.is_numeric():
         bad = pl.col(column).is_not_null()
     else:
-        bad = pl.col(column).is_not_null() & ~pl.col(column).is_in([0, 1])
+        bad = pl.col(column).is_not_null() & ~pl.col(column).cast(pl.Float64).is_in([0.0, 1.0])
     n_bad, examples = _examples(frame, bad, column)
     if n_bad:
         raise CxDataError(
