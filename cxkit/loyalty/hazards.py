@@ -189,8 +189,8 @@ def hazard_ratios(
     >>> hr = hazard_ratios(cu, factors="complained")
     >>> hr.select("factor", "level", "reference").rows()
     [('complained', '1', '0')]
-    >>> round(hr["hazard_ratio"][0], 3)
-    3.122
+    >>> round(hr["hazard_ratio"][0], 3)  # R: exp(coef(coxph(Surv(tenure, churned) ~ complained)))
+    4.365
     """
     factors = as_list(factors)
     data = survival_data(

@@ -56,7 +56,9 @@ def survival_data(
     ev = check_binary(frame, event, role="event (1 = the customer left)", source=source)
     frame = drop_blanks(frame, list(dict.fromkeys([duration, event, *groups])), source=source)
     label = (
-        pl.concat_str([pl.col(g).cast(pl.String) for g in groups], separator=" · ")
+        pl.concat_str(
+            [pl.lit(f"{g} = ") + pl.col(g).cast(pl.String) for g in groups], separator=" · "
+        )
         if groups
         else pl.lit(ALL)
     )
@@ -121,8 +123,8 @@ def retention(
     event : str
         1 / true when the customer left (churned), 0 / false when still a customer.
     by : str or list of str, optional
-        Customer attributes or experience flags (``experience_flags``) to group by; several
-        columns are joined with ``" · "``.
+        Customer attributes or experience flags (``experience_flags``) to group by; the group
+        label is ``"column = value"``, several joined with ``" · "``.
     alpha : float
         1 − confidence level.
 
@@ -153,6 +155,11 @@ def retention(
     [(1.0, 6, 0.8333...), (2.0, 5, 0.6666...), (3.0, 3, 0.4444...)]
     """
     data = survival_data(customers, duration=duration, event=event, by=by)
+    return _curves(data, alpha)
+
+
+def _curves(data: pl.DataFrame, alpha: float) -> pl.DataFrame:
+    """KM curves of every group of checked ``survival_data``."""
     z = stats.norm.ppf(1 - alpha / 2)
     counts = _counts(data)
     parts = [
@@ -257,7 +264,7 @@ def retention_summary(
     [('median_lifetime', None, 3.0), ('retention', 2.0, 0.6666...)]
     """
     data = survival_data(customers, duration=duration, event=event, by=by)
-    curves = retention(data, duration="time", event="event", by=GROUP, alpha=alpha)
+    curves = _curves(data, alpha)
     info = data.group_by(GROUP).agg(
         n=pl.len(), events=pl.col("event").sum().cast(pl.Int64), max_time=pl.col("time").max()
     )

@@ -26,12 +26,12 @@ def test_retention_at_horizons_matches_survfit():
     # s <- summary(survfit(Surv(tenure, churned) ~ complained, data=d), times=c(3, 6, 12))
     # cbind(s$n.risk, s$surv, s$lower, s$upper)   (conf.type = "log", the default)
     r_values = {
-        ("0", 3): (0.8796296296, 0.8372884834, 0.9241119407),
-        ("0", 6): (0.8156889191, 0.7649697743, 0.8697708524),
-        ("0", 12): (0.6723407263, 0.6076917145, 0.7438673944),
-        ("1", 3): (0.7976190476, 0.7161655156, 0.8883367480),
-        ("1", 6): (0.6423177079, 0.5454076263, 0.7564471378),
-        ("1", 12): (0.4103882004, 0.3089479864, 0.5451353706),
+        ("complained = 0", 3): (0.8796296296, 0.8372884834, 0.9241119407),
+        ("complained = 0", 6): (0.8156889191, 0.7649697743, 0.8697708524),
+        ("complained = 0", 12): (0.6723407263, 0.6076917145, 0.7438673944),
+        ("complained = 1", 3): (0.7976190476, 0.7161655156, 0.8883367480),
+        ("complained = 1", 6): (0.6423177079, 0.5454076263, 0.7564471378),
+        ("complained = 1", 12): (0.4103882004, 0.3089479864, 0.5451353706),
     }
     s = retention_summary(REF, by="complained").filter(pl.col("measure") == "retention")
     got = {(g, int(h)): (e, lo, hi) for g, _, h, _, _, e, lo, hi in s.rows()}
@@ -56,7 +56,7 @@ def test_median_lifetime_and_its_interval_match_quantile_survfit():
     med = retention_summary(REF, by="complained", horizons=[]).select(
         "group", "estimate", "ci_low", "ci_high"
     )
-    assert med.rows() == [("0", 21.0, 16.0, None), ("1", 10.0, 7.0, 15.0)]
+    assert med.rows() == [("complained = 0", 21.0, 16.0, None), ("complained = 1", 10.0, 7.0, 15.0)]
     overall = retention_summary(REF, horizons=[])
     assert overall.select("n", "events", "estimate", "ci_low", "ci_high").row(0) == (
         300,
