@@ -6,6 +6,7 @@ are enabled by :func:`setup`, which ``import cxkit`` calls. Charts import only t
 old or the new column names (``diff``/``effect``, ``low_base``/``base_flag``).
 
 Modules: ``theme`` (theme, palette, set-up) · ``journey`` · ``satisfaction`` · ``experiment`` ·
+``loyalty`` ·
 private ``_common`` (column checks and renames shared by the chart modules).
 """
 
@@ -17,6 +18,7 @@ from cxkit.charts.journey import (
     sankey,
     transition_heatmap,
 )
+from cxkit.charts.loyalty import hazard_ratio_chart, retention_chart, value_at_stake_chart
 from cxkit.charts.satisfaction import (
     drivers_chart,
     importance_performance_chart,
@@ -34,13 +36,16 @@ __all__ = [
     "emotion_curve",
     "forest_plot",
     "funnel_chart",
+    "hazard_ratio_chart",
     "importance_performance_chart",
     "nps_bar",
     "pain_point_chart",
+    "retention_chart",
     "sankey",
     "scores_chart",
     "setup",
     "theme",
     "transition_heatmap",
     "trend_chart",
+    "value_at_stake_chart",
 ]
