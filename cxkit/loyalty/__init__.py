@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from cxkit.loyalty.findings import (
     ASSOCIATION_NOTE,
+    blank_notes,
     hazard_findings,
     label_variants,
     score_findings,
@@ -54,6 +55,7 @@ from cxkit.loyalty.value import value_at_stake
 
 __all__ = [
     "ASSOCIATION_NOTE",
+    "blank_notes",
     "experience_flags",
     "hazard_findings",
     "hazard_ratios",

@@ -16,6 +16,7 @@ from cxkit.loyalty._inputs import as_list
 
 __all__ = [
     "ASSOCIATION_NOTE",
+    "blank_notes",
     "hazard_findings",
     "label_variants",
     "score_findings",
@@ -31,6 +32,9 @@ ASSOCIATION_NOTE = (
 
 def _money(x: float, currency: str) -> str:
     return f"{currency}{x:,.0f}"
+
+
+_FLAG_LEVELS = {("true", "false"), ("1", "0")}
 
 
 def _pct(x: float) -> str:
@@ -95,21 +99,27 @@ def hazard_findings(
     >>> hr = pl.DataFrame({"factor": ["complaint"], "level": ["true"], "reference": ["false"],
     ...     "hazard_ratio": [2.04], "ci_low": [1.8], "ci_high": [2.3], "p_value": [1e-9],
     ...     "ph_violation": [False]})
-    >>> hazard_findings(hr)[0]
-    'complaint = true: customers leave 2.04× as fast as at false (95 % CI 1.80 to 2.30).'
+    >>> hazard_findings(hr, labels={"complaint": "complained"})[0]
+    'Customers who complained leave 2.04× as fast as those who did not (95 % CI 1.80 to 2.30).'
     """
     labels = dict(labels or {})
     lines = []
     for r in hr.iter_rows(named=True):  # one sentence per model term
         what = _name(labels, r["factor"])
-        who = f"{what} = {r['level']}" if r["reference"] is not None else f"each unit of {what}"
-        against = f" as at {r['reference']}" if r["reference"] is not None else ""
+        flag = (str(r["level"]).lower(), str(r["reference"]).lower()) in _FLAG_LEVELS
+        if flag:
+            who, against = f"Customers who {what}", " as those who did not"
+        elif r["reference"] is not None:
+            who, against = f"{what} = {r['level']}", f" as at {r['reference']}"
+        else:
+            who, against = f"Each unit of {what}", ""
         ci = f"(95 % CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
         if r["p_value"] < alpha:
-            lines.append(f"{who}: customers leave {r['hazard_ratio']:.2f}× as fast{against} {ci}.")
+            verb = " leave" if flag else ": customers leave"
+            lines.append(f"{who}{verb} {r['hazard_ratio']:.2f}× as fast{against} {ci}.")
         if r["ph_violation"]:
             lines.append(
-                f"{who}: the ratio changes over customers' lifetimes (proportional-hazards "
+                f"{who}: the ratio changes over the customers' lifetimes (proportional-hazards "
                 "check failed), so read it as an average; the retention curves show when."
             )
     return lines or ["No factor changes how fast customers leave beyond chance."]
@@ -203,3 +213,37 @@ def _similar(a: str, b: str) -> str | None:
     if a.isupper() and a.lower() in {initials, "".join(w[0] for w in words if len(w) > 2)}:
         return "one label is the initials of the other"
     return None
+
+
+def blank_notes(
+    data: Any, columns: str | Sequence[str], *, outcome: str | None = None
+) -> list[str]:
+    """One sentence per column with blanks: how many, that the analyses needing it leave
+    those customers out, and (with ``outcome``) their outcome rate against the rest's.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> d = pl.DataFrame({"Tenure": [None, 2, 3, None], "Churn": [1, 0, 0, 1]})
+    >>> blank_notes(d, "Tenure", outcome="Churn")[0]
+    'Tenure is blank for 2 of 4 customers (50.0 %); analyses that need it leave them out. Churn among them: 100.0 %, among the others: 0.0 %.'
+    """
+    frame = to_frame(data, what="data")
+    lines = []
+    for col in as_list(columns):
+        blank = frame[col].is_null()
+        n = int(blank.sum())
+        if not n:
+            continue
+        line = (
+            f"{col} is blank for {n:,} of {frame.height:,} customers ({_pct(n / frame.height)}); "
+            "analyses that need it leave them out."
+        )
+        if outcome is not None:
+            y = frame[outcome].cast(pl.Float64)
+            line += (
+                f" {outcome} among them: {_pct(y.filter(blank).mean())}, among the others: "
+                f"{_pct(y.filter(~blank).mean())}."
+            )
+        lines.append(line)
+    return lines
