@@ -19,7 +19,15 @@ import pytest
 from cxkit.cli import report as cli_report
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCES = ["pyproject.toml", "README.md", "LICENSE", "reports.toml", "notebooks", "cxkit"]
+SOURCES = [
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "LICENSE",
+    "reports.toml",
+    "notebooks",
+    "cxkit",
+]
 
 
 def test_demo_without_a_config_copies_the_bundled_project(tmp_path, monkeypatch):
@@ -84,7 +92,7 @@ def test_wheel_ships_typed_package_license_notebooks_and_config(wheel):
         for p in (REPO / "cxkit").rglob("__init__.py")
         if "__pycache__" not in p.parts
     }
-    assert packages == on_disk  # pyproject's package list misses none
+    assert packages == on_disk  # no package is left out
 
 
 @pytest.mark.slow
