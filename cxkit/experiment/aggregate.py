@@ -15,7 +15,9 @@ import polars as pl
 
 from cxkit._frames import renamed_args, to_lazy
 from cxkit.errors import CxDataError, missing_column_error
-from cxkit.experiment.spec import Metric, as_metrics
+from cxkit.experiment.spec import UNIT_LEVEL, Metric, as_metrics
+
+_NOT_SUMMED = ("ordinal", *UNIT_LEVEL)
 
 __all__ = ["aggregate", "distribution", "segment_key"]
 
@@ -36,6 +38,8 @@ def segment_key(by: str | Sequence[str]) -> pl.Expr:
 
 
 _SUMS = ["sum", "sum_sq", "sum_x", "sum_x_sq", "sum_xy", "sum_z", "sum_z_sq", "sum_yz", "sum_xz"]
+#: Sums of a ratio metric's denominator covariate ``w`` (only when one is used).
+_W_SUMS = ["sum_w", "sum_w_sq", "sum_yw", "sum_xw", "sum_zw"]
 
 
 # --------------------------------------------------------------------------- input handling
@@ -91,17 +95,18 @@ def _metric_aggs(
         )
     x = _num(m.denominator, schema, f"denominator of {m.label!r}") if m.denominator else None
     z = _num(m.covariate, schema, f"covariate of {m.label!r}") if m.covariate else None
-    used = {m.column, m.denominator, m.covariate} - {None}
+    dc = m.denominator_covariate
+    w = _num(dc, schema, f"denominator covariate of {m.label!r}") if dc else None
+    used = {m.column, m.denominator, m.covariate, dc} - {None}
     if (x is None and z is None) or used <= no_nulls:
-        yv, xv, zv = y, x, z  # nulls are skipped by count/sum
+        yv, xv, zv, wv = y, x, z, w  # nulls are skipped by count/sum
     else:
         valid = y.is_not_null()
-        for other in (x, z):
+        for other in (x, z, w):
             if other is not None:
                 valid = valid & other.is_not_null()
         yv = pl.when(valid).then(y)
-        xv = pl.when(valid).then(x) if x is not None else None
-        zv = pl.when(valid).then(z) if z is not None else None
+        xv, zv, wv = (pl.when(valid).then(v) if v is not None else None for v in (x, z, w))
     p = f"m{i}__"
     aggs = [
         yv.count().alias(p + "n"),
@@ -124,6 +129,14 @@ def _metric_aggs(
         ]
         if x is not None:
             aggs.append((xv * zv).sum().alias(p + "sum_xz"))
+    if w is not None:
+        aggs += [
+            wv.sum().alias(p + "sum_w"),
+            (wv * wv).sum().alias(p + "sum_w_sq"),
+            (yv * wv).sum().alias(p + "sum_yw"),
+            (xv * wv).sum().alias(p + "sum_xw"),
+            (zv * wv).sum().alias(p + "sum_zw"),
+        ]
     return aggs
 
 
@@ -151,8 +164,10 @@ def aggregate(
         ``n_units`` (units in the cell), ``n_responded`` (when a ``responded`` column exists),
         ``n`` (units with the metric), ``sum``, ``sum_sq`` and, where used, ``sum_x``,
         ``sum_x_sq``, ``sum_xy`` (ratio denominator), ``sum_z``, ``sum_z_sq``, ``sum_yz``,
-        ``sum_xz`` (CUPED covariate). NPS is on the −1/0/+1 scale. Ordinal metrics are not
-        aggregated here (they need category counts).
+        ``sum_xz`` (CUPED covariate) and ``sum_w``, ``sum_w_sq``, ``sum_yw``, ``sum_xw``,
+        ``sum_zw`` (a ratio metric's ``denominator_covariate``). NPS is on the −1/0/+1 scale. Ordinal metrics are not
+        aggregated here (they need category counts), nor are quantile and bootstrap metrics
+        (they need the values).
 
     Examples
     --------
@@ -175,7 +190,11 @@ def _aggregate(lf, schema, specs, arm, cluster, by, responded, no_nulls=frozense
         _check_columns(schema, [by] if isinstance(by, str) else list(by), "segment", "by")
     for m in specs:
         _check_columns(schema, [m.column], f"metric {m.label!r}", "metrics")
-        for c, r in ((m.denominator, "denominator"), (m.covariate, "covariate")):
+        for c, r in (
+            (m.denominator, "denominator"),
+            (m.covariate, "covariate"),
+            (m.denominator_covariate, "denominator covariate"),
+        ):
             if c:
                 _check_columns(schema, [c], f"{r} of {m.label!r}", "metrics")
     has_resp = bool(responded) and responded in schema
@@ -186,9 +205,8 @@ def _aggregate(lf, schema, specs, arm, cluster, by, responded, no_nulls=frozense
     aggs = [pl.len().alias("n_units")]
     if has_resp:
         aggs.append(pl.col(responded).cast(pl.Float64).sum().alias("n_responded"))
-    numeric = [m for m in specs if m.kind != "ordinal"]
     for i, m in enumerate(specs):
-        if m.kind != "ordinal":
+        if m.kind not in _NOT_SUMMED:
             aggs += _metric_aggs(i, m, schema, no_nulls)
     wide = lf.group_by(keys).agg(aggs).collect()
     key_names = [k.meta.output_name() for k in keys]
@@ -206,14 +224,15 @@ def _aggregate(lf, schema, specs, arm, cluster, by, responded, no_nulls=frozense
             )
     _validate(wide, specs)
     base = key_names + ["n_units"] + (["n_responded"] if has_resp else [])
+    sums = _SUMS + (_W_SUMS if any(m.denominator_covariate for m in specs) else [])
     parts = []
     for i, m in enumerate(specs):
-        if m.kind == "ordinal":
+        if m.kind in _NOT_SUMMED:
             continue
         p = f"m{i}__"
         cols = [pl.lit(m.label).alias("metric"), *[pl.col(c) for c in base]]
         cols.append(pl.col(p + "n").cast(pl.Int64).alias("n"))
-        for s in _SUMS:
+        for s in sums:
             cols.append(
                 (pl.col(p + s) if p + s in wide.columns else pl.lit(None, pl.Float64)).alias(s)
             )
@@ -222,13 +241,12 @@ def _aggregate(lf, schema, specs, arm, cluster, by, responded, no_nulls=frozense
     order = {m.label: j for j, m in enumerate(specs)}
     long = long.with_columns(pl.col("metric").replace_strict(order, default=-1).alias("_o"))
     long = long.sort(["_o", *key_names]).drop("_o")
-    del numeric
     return long, wide, key_names
 
 
 def _validate(wide: pl.DataFrame, specs: list[Metric]) -> None:
     for i, m in enumerate(specs):
-        if m.kind == "ordinal":
+        if m.kind in _NOT_SUMMED:
             continue
         p = f"m{i}__"
         sums = [c for c in wide.columns if c.startswith(p) and "sum" in c]

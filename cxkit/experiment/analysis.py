@@ -29,9 +29,13 @@ from cxkit.experiment.aggregate import (
 from cxkit.experiment.checks import response_balance, srm_counts
 from cxkit.experiment.effects import compare_all, effect_frames
 from cxkit.experiment.inference import INFERENCE
-from cxkit.experiment.spec import as_metrics
+from cxkit.experiment.quantile import unit_level_rows
+from cxkit.experiment.spec import UNIT_LEVEL, as_metrics
 
-__all__ = ["Analysis", "analyze", "from_aggregates"]
+#: ``comparisons=`` choices: every arm against the control, or every pair of arms.
+COMPARISONS = ("control", "all_pairs")
+
+__all__ = ["COMPARISONS", "Analysis", "analyze", "from_aggregates"]
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,33 @@ def _quality_checks(long: pl.DataFrame, expected) -> tuple[pl.DataFrame, pl.Data
     return srm_frame, resp
 
 
+def _pairs(long: pl.DataFrame, control: str, comparisons: str, ordinal) -> list[tuple]:
+    """The (base, arm) pairs to compare: each treatment vs control, or all pairs."""
+    arms = sorted(set(long["arm"].to_list()) | set(getattr(ordinal, "arms", []) if ordinal else []))
+    if control not in arms:
+        raise CxDataError(
+            f"The control arm {control!r} is not in the data.",
+            column="arm",
+            rule="control names one of the arms",
+            examples=arms,
+            hint=f"pass control= one of {arms}",
+        )
+    if len(arms) < 2:
+        raise CxDataError(
+            "The experiment has only one arm.",
+            column="arm",
+            examples=arms,
+            rule="at least a control and one treatment arm",
+        )
+    treatments = [a for a in arms if a != control]
+    if comparisons == "all_pairs":  # every pair once, the earlier arm (control first) as base
+        order = [control, *treatments]
+        pairs = [(a, b) for i, a in enumerate(order) for b in order[i + 1 :]]
+    else:
+        pairs = [(control, t) for t in treatments]
+    return pairs
+
+
 def from_aggregates(
     aggregates: pl.DataFrame,
     *,
@@ -184,7 +215,9 @@ def from_aggregates(
     ignore_clusters: bool = False,
     inference: str = "auto",
     strata: str | None = None,
+    comparisons: str = "control",
     _ordinal: Mapping | None = None,
+    _unit_level=None,
 ) -> Analysis:
     """Analyse an experiment from sufficient statistics (e.g. a warehouse query).
 
@@ -203,9 +236,10 @@ def from_aggregates(
         CUPED metrics only need the ``denominator`` / ``covariate`` set to any non-empty name.
     expected : mapping arm → share, optional
         Design shares for the SRM check (default equal).
-    inference, strata
+    inference, strata, comparisons
         As in :func:`analyze`; ``strata`` names a column of ``aggregates`` that is
-        constant within each cluster.
+        constant within each cluster. Quantile and bootstrap metrics need unit-level data
+        (:func:`analyze`).
 
     Returns
     -------
@@ -223,48 +257,36 @@ def from_aggregates(
     """
     specs = as_metrics(metrics, None, guardrails)
     check_correction(correction)
+    check_choice(comparisons, COMPARISONS, argument="comparisons", what="set of comparisons")
+    if _unit_level is None and any(m.kind in UNIT_LEVEL for m in specs):
+        raise CxDataError(
+            "Quantile and bootstrap metrics need the units' values, not sums.",
+            rule="from_aggregates takes sufficient statistics",
+            hint="analyse them with cx.analyze(data, ...) on unit-level data",
+        )
     long = aggregates.with_columns(pl.col("arm").cast(pl.String))
     for s in _SUMS:
         if s not in long.columns:
             long = long.with_columns(pl.lit(None, pl.Float64).alias(s))
     control = str(control)
-    arms = sorted(
-        set(long["arm"].to_list()) | set(getattr(_ordinal, "arms", []) if _ordinal else [])
-    )
-    if control not in arms:
-        raise CxDataError(
-            f"The control arm {control!r} is not in the data.",
-            column="arm",
-            rule="control names one of the arms",
-            examples=arms,
-            hint=f"pass control= one of {arms}",
-        )
-    if len(arms) < 2:
-        raise CxDataError(
-            "The experiment has only one arm.",
-            column="arm",
-            examples=arms,
-            rule="at least a control and one treatment arm",
-        )
-    treatments = [a for a in arms if a != control]
+    pairs = _pairs(long, control, comparisons, _ordinal)
     clustered = "cluster" in long.columns and not ignore_clusters
     design = _cluster_design(long, inference, strata) if clustered else None
     srm_frame, resp = _quality_checks(long, expected)
     ordinal = _ordinal or {}
-    rows = compare_all(long, ordinal, specs, control, treatments, design, alpha, None)
-    effects, details = effect_frames(rows, alpha, correction, family)
+    every = comparisons == "all_pairs"
+    rows = compare_all(long, ordinal, specs, pairs, design, alpha, None, _unit_level)
+    effects, details = effect_frames(rows, alpha, correction, family, all_pairs=every)
     segments = None
     if "segment" in long.columns:
         segs = sorted(set(long["segment"].to_list()))
         srows, groups = [], []
         for seg in segs:
-            for r in compare_all(long, ordinal, specs, control, treatments, design, alpha, seg):
+            for r in compare_all(long, ordinal, specs, pairs, design, alpha, seg, _unit_level):
                 srows.append(r)
-                groups.append((r["metric"], r["arm"]))
-        seg_eff, _ = effect_frames(srows, alpha, correction, family, groups=groups)
-        seg_col = pl.Series(
-            "segment", [s for s in segs for _ in range(len(specs) * len(treatments))]
-        )
+                groups.append((r["metric"], f"{r['arm']} vs {r['control']}", "segments"))
+        seg_eff, _ = effect_frames(srows, alpha, correction, family, groups=groups, all_pairs=every)
+        seg_col = pl.Series("segment", [s for s in segs for _ in range(len(specs) * len(pairs))])
         segments = seg_eff.insert_column(0, seg_col)
     return Analysis(
         checks=_checks_frame(srm_frame, resp),
@@ -298,6 +320,7 @@ def analyze(
     ignore_clusters: bool = False,
     inference: str = "auto",
     strata: str | None = None,
+    comparisons: str = "control",
 ) -> Analysis:
     """Analyse an A/B test of a service change: checks first, then effects.
 
@@ -310,8 +333,10 @@ def analyze(
     control : str or int
         Label of the control arm; every other arm is compared with it.
     metrics : mapping
-        Column → kind (``"proportion"``, ``"mean"``, ``"nps"``, ``"ordinal"``), a
-        :class:`Metric`, or a dict of :class:`Metric` fields (handy for notebook parameters).
+        Column → kind (``"proportion"``, ``"mean"``, ``"nps"``, ``"ordinal"``,
+        ``"quantile"``, ``"bootstrap"``), a :class:`Metric`, or a dict of :class:`Metric`
+        fields (handy for notebook parameters). :class:`Metric` sets the direction
+        (``alternative=``), non-inferiority margins, quantiles and ratio CUPED.
     cluster : str, optional
         Randomisation cluster (agent, team, store, week): inference valid with few clusters
         (see ``inference``), with the ICC and design effect in :attr:`Analysis.details`. If
@@ -351,6 +376,11 @@ def analyze(
     strata : str, optional
         Column (constant within each cluster) of the strata the clusters were randomised
         in; the randomisation test permutes within them.
+    comparisons : {"control", "all_pairs"}
+        Every treatment arm against ``control`` (default), or every pair of arms once (the
+        earlier arm in sorted order, control first, is the base; ``effects`` and ``details``
+        then gain a ``control`` column naming it). ``details.family`` states the
+        multiple-testing family of each row: what it holds, its size and the correction.
 
     Returns
     -------
@@ -393,7 +423,10 @@ def analyze(
         keys = [segment_key(by)] if by else []
         keys.append(pl.col(arm).cast(pl.String).alias("arm"))
         ordinal = _ordinal_counts(lf, specs, keys, key_names)
-    if long.height == 0:  # only ordinal metrics: unit counts for the checks
+    unit_level = None
+    if any(m.kind in UNIT_LEVEL for m in specs):
+        unit_level = unit_level_rows(lf, arm, cluster, segment_key(by) if by else None)
+    if long.height == 0:  # only ordinal / unit-level metrics: unit counts for the checks
         cell = lf.group_by(pl.col(arm).cast(pl.String).alias("arm")).agg(pl.len().alias("n_units"))
         long = cell.collect().with_columns(pl.lit("").alias("metric"), pl.lit(0).alias("n"))
     if cluster and strata:
@@ -413,5 +446,7 @@ def analyze(
         expected=expected,
         inference=inference,
         strata="strata" if cluster and strata else None,
+        comparisons=comparisons,
         _ordinal=ordinal,
+        _unit_level=unit_level,
     )

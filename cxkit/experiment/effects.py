@@ -9,14 +9,16 @@ and builds the two result frames.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
+from cxkit.experiment.direction import decide, directed, relative
 from cxkit.experiment.inference import compare, decide_clustered
-from cxkit.experiment.spec import Metric
+from cxkit.experiment.spec import UNIT_LEVEL, Metric
 from cxkit.metrics import adjust_p
 
 __all__ = ["EFFECT_COLUMNS", "compare_all", "effect_frames"]
@@ -31,6 +33,8 @@ EFFECT_COLUMNS = [
     "treatment_value",
     "effect",
     "rel_effect",
+    "rel_ci_low",
+    "rel_ci_high",
     "ci_low",
     "ci_high",
     "p_value",
@@ -42,7 +46,16 @@ EFFECT_COLUMNS = [
 def _cell_arrays(rows: pl.DataFrame, m: Metric, clustered: bool, clusters: list[str] | None):
     """(n, s, m) arrays for one arm (batch of 1) from its long rows."""
     names = ["y"] + (["x"] if m.denominator else []) + (["z"] if m.covariate else [])
+    names += ["w"] if m.denominator_covariate else []
     sums = {
+        ("w",): "sum_w",
+        ("w", "w"): "sum_w_sq",
+        ("y", "w"): "sum_yw",
+        ("w", "y"): "sum_yw",
+        ("x", "w"): "sum_xw",
+        ("w", "x"): "sum_xw",
+        ("z", "w"): "sum_zw",
+        ("w", "z"): "sum_zw",
         ("y",): "sum",
         ("y", "y"): "sum_sq",
         ("x",): "sum_x",
@@ -56,7 +69,7 @@ def _cell_arrays(rows: pl.DataFrame, m: Metric, clustered: bool, clusters: list[
         ("x", "z"): "sum_xz",
         ("z", "x"): "sum_xz",
     }
-    scale = {"y": 100.0 if m.kind == "nps" else 1.0, "x": 1.0, "z": 1.0}
+    scale = {"y": 100.0 if m.kind == "nps" else 1.0, "x": 1.0, "z": 1.0, "w": 1.0}
     if clustered:
         codes = {c: j for j, c in enumerate(clusters)}
         idx = np.array([codes[c] for c in rows["cluster"].to_list()], dtype=int)
@@ -98,6 +111,8 @@ def _compare_numeric(rows_c, rows_t, m, design, alpha) -> dict[str, float]:
         clustered=clustered,
         alpha=alpha,
         cluster_se="cr1" if clustered and design["inference"] == "cr1" else "cr2",
+        ratio_covariate=bool(m.denominator_covariate),
+        cuped_slope=m.cuped_slope,
     )
     out = {k: float(v[0]) for k, v in res.items()}
     out["n_assignments"] = float("nan")
@@ -109,7 +124,7 @@ def _compare_numeric(rows_c, rows_t, m, design, alpha) -> dict[str, float]:
     if m.denominator:
         method = "delta_method_ratio"
     if m.covariate:
-        method += "+cuped"
+        method += "+cuped" + ("(ratio covariate)" if m.denominator_covariate else "")
     if clustered:
         strata = design["strata"]
         out, how, k = decide_clustered(
@@ -166,22 +181,6 @@ def _compare_ordinal(counts_c: np.ndarray, counts_t: np.ndarray, alpha: float) -
     }
 
 
-def _decide(effect, ci_low, ci_high, p_adj, alpha, m: Metric) -> str:
-    if any(v is None or not np.isfinite(v) for v in (effect, p_adj)):
-        return "inconclusive"
-    good = effect > 0 if m.higher_is_better else effect < 0
-    sig = p_adj < alpha
-    if m.role == "guardrail":
-        if sig and not good:
-            return "worse"
-        if m.margin is not None:
-            within = ci_low > -m.margin if m.higher_is_better else ci_high < m.margin
-            return "within_margin" if within else "inconclusive"
-    if sig:
-        return "better" if good else "worse"
-    return "no_detectable_change"
-
-
 def _rows_for_scope(long, m, arm_label, seg):
     f = (pl.col("metric") == m.label) & (pl.col("arm") == arm_label)
     if seg is not None:
@@ -189,26 +188,41 @@ def _rows_for_scope(long, m, arm_label, seg):
     return long.filter(f)
 
 
-def compare_all(long, ordinal, specs, control, treatments, design, alpha, seg):
+def _one(long, ordinal, unit_level, m, control, arm_label, design, alpha, seg) -> dict:
+    """One two-sided comparison of ``arm_label`` with ``control`` at level ``alpha``."""
+    if m.kind == "ordinal":
+        oc, ot = ordinal[m.label](control, seg), ordinal[m.label](arm_label, seg)
+        if oc.sum() == 0 or ot.sum() == 0:
+            return _empty(oc.sum(), ot.sum())
+        return _compare_ordinal(oc, ot, alpha)
+    if m.kind in UNIT_LEVEL:
+        res = unit_level(m, control, arm_label, seg, alpha)
+        return res or _empty(0, 0)
+    rc = _rows_for_scope(long, m, control, seg)
+    rt = _rows_for_scope(long, m, arm_label, seg)
+    nc, nt = rc["n"].sum(), rt["n"].sum()
+    if nc < 2 or nt < 2:
+        return _empty(nc, nt)
+    arm_design = design and {**design, "labels": (control, arm_label)}
+    return _compare_numeric(rc, rt, m, arm_design, alpha)
+
+
+def compare_all(long, ordinal, specs, pairs, design, alpha, seg, unit_level=None):
+    """Every metric × (control, treatment) pair: the result rows of :func:`effect_frames`.
+
+    One-sided metrics run the comparison twice (at ``α`` and ``2α``: the second gives the
+    one-sided bound, :func:`cxkit.experiment.direction.directed`)."""
     rows = []
     for m in specs:
-        for arm_label in treatments:
-            if m.kind == "ordinal":
-                oc, ot = ordinal[m.label](control, seg), ordinal[m.label](arm_label, seg)
-                if oc.sum() == 0 or ot.sum() == 0:
-                    res = _empty(oc.sum(), ot.sum())
-                else:
-                    res = _compare_ordinal(oc, ot, alpha)
-            else:
-                rc = _rows_for_scope(long, m, control, seg)
-                rt = _rows_for_scope(long, m, arm_label, seg)
-                nc, nt = rc["n"].sum(), rt["n"].sum()
-                if nc < 2 or nt < 2:
-                    res = _empty(nc, nt)
-                else:
-                    arm_design = design and {**design, "labels": (control, arm_label)}
-                    res = _compare_numeric(rc, rt, m, arm_design, alpha)
-            rows.append({"metric": m.label, "arm": arm_label, **res, "_m": m})
+        for control, arm_label in pairs:
+            args = (long, ordinal, unit_level, m, control, arm_label, design)
+            res = _one(*args, alpha, seg)
+            if m.alternative != "two-sided" and res["method"] != "too_few_units":
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    wide = _one(*args, 2 * alpha, seg)
+                res = directed(res, wide, m)
+            rows.append({"metric": m.label, "control": control, "arm": arm_label, **res, "_m": m})
     return rows
 
 
@@ -239,42 +253,93 @@ def _empty(nc, nt) -> dict[str, Any]:
 
 def _family_keys(rows, family: str) -> list:
     if family == "all":
-        return [0] * len(rows)
+        return ["all tests"] * len(rows)
     if family == "role":
-        return [r["_m"].role for r in rows]
+        return [f"{r['_m'].role} metrics" for r in rows]
     if family == "metric":
-        return [r["metric"] for r in rows]
+        return [f"metric {r['metric']}" for r in rows]
     raise ValueError(f"family must be 'role', 'metric' or 'all', got {family!r}")
 
 
+def _family_text(key, size: int, correction: str, pairs: bool) -> str:
+    """The multiple-testing family of a row, stated: what it holds, its size, the method."""
+    what = key if isinstance(key, str) else " × ".join(str(k) for k in key)
+    scope = "all pairs of arms" if pairs else "each arm vs control"
+    return f"{what}, {scope}: {size} test{'s' if size != 1 else ''}, {correction}"
+
+
+def _schemas(all_pairs: bool) -> tuple[dict, dict]:
+    """Schemas of the effects and details frames (a ``control`` column for all pairs)."""
+    cols = EFFECT_COLUMNS[:2] + (["control"] if all_pairs else []) + EFFECT_COLUMNS[2:]
+    schema = {c: pl.Float64 for c in cols}
+    schema.update(
+        {
+            "metric": pl.String,
+            "arm": pl.String,
+            "control": pl.String,
+            "decision": pl.String,
+            "n_control": pl.Int64,
+            "n_treatment": pl.Int64,
+        }
+    )
+    if not all_pairs:
+        schema.pop("control")
+    dschema = {
+        "metric": pl.String,
+        "arm": pl.String,
+        **({"control": pl.String} if all_pairs else {}),
+        "kind": pl.String,
+        "role": pl.String,
+        "higher_is_better": pl.Boolean,
+        "margin": pl.Float64,
+        "alternative": pl.String,
+        "family": pl.String,
+        "method": pl.String,
+        "se": pl.Float64,
+        "df": pl.Float64,
+        "var_reduction": pl.Float64,
+        "icc": pl.Float64,
+        "design_effect": pl.Float64,
+        "n_clusters": pl.Int64,
+        "n_assignments": pl.Int64,
+    }
+    return schema, dschema
+
+
 def effect_frames(
-    rows, alpha, correction, family, groups=None
+    rows, alpha, correction, family, groups=None, all_pairs: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     p = np.array([r["p_value"] for r in rows], float)
     keys = groups if groups is not None else _family_keys(rows, family)
     p_adj = np.full(len(rows), np.nan)
+    fam = [""] * len(rows)
     for key in dict.fromkeys(keys):
         idx = np.array([i for i, k in enumerate(keys) if k == key])
         p_adj[idx] = adjust_p(p[idx], correction)
+        for i in idx:
+            fam[i] = _family_text(key, idx.size, correction, all_pairs)
     eff, det = [], []
-    for r, pa in zip(rows, p_adj, strict=True):
+    for r, pa, fm in zip(rows, p_adj, fam, strict=True):
         m = r["_m"]
         cv = r["control_value"]
-        rel = r["effect"] / abs(cv) if cv not in (0.0,) and np.isfinite(cv) else float("nan")
+        rel, rel_lo, rel_hi = relative(r, alpha, m)
         eff.append(
             {
                 **{k: r[k] for k in ("metric", "arm")},
+                **({"control": r["control"]} if all_pairs else {}),
                 "n_control": int(r["n_control"]),
                 "n_treatment": int(r["n_treatment"]),
                 "control_value": cv,
                 "treatment_value": r["treatment_value"],
                 "effect": r["effect"],
                 "rel_effect": rel,
+                "rel_ci_low": rel_lo,
+                "rel_ci_high": rel_hi,
                 "ci_low": r["ci_low"],
                 "ci_high": r["ci_high"],
                 "p_value": r["p_value"],
                 "p_adj": float(pa),
-                "decision": _decide(r["effect"], r["ci_low"], r["ci_high"], pa, alpha, m),
+                "decision": decide(r, pa, alpha, m),
             }
         )
         det.append(
@@ -282,9 +347,12 @@ def effect_frames(
                 "metric": r["metric"],
                 "arm": r["arm"],
                 "kind": "ratio" if m.denominator else m.kind,
+                **({"control": r["control"]} if all_pairs else {}),
                 "role": m.role,
                 "higher_is_better": m.higher_is_better,
                 "margin": float(m.margin) if m.margin is not None else None,
+                "alternative": m.alternative,
+                "family": fm,
                 "method": r["method"],
                 "se": r["se"],
                 "df": r["df"],
@@ -297,32 +365,7 @@ def effect_frames(
                 ),
             }
         )
-    schema = {c: pl.Float64 for c in EFFECT_COLUMNS}
-    schema.update(
-        {
-            "metric": pl.String,
-            "arm": pl.String,
-            "decision": pl.String,
-            "n_control": pl.Int64,
-            "n_treatment": pl.Int64,
-        }
-    )
+    schema, dschema = _schemas(all_pairs)
     effects = pl.DataFrame(eff, schema=schema, strict=False).fill_nan(None)
-    dschema = {
-        "metric": pl.String,
-        "arm": pl.String,
-        "kind": pl.String,
-        "role": pl.String,
-        "higher_is_better": pl.Boolean,
-        "margin": pl.Float64,
-        "method": pl.String,
-        "se": pl.Float64,
-        "df": pl.Float64,
-        "var_reduction": pl.Float64,
-        "icc": pl.Float64,
-        "design_effect": pl.Float64,
-        "n_clusters": pl.Int64,
-        "n_assignments": pl.Int64,
-    }
     details = pl.DataFrame(det, schema=dschema, strict=False).fill_nan(None)
     return effects, details

@@ -157,6 +157,8 @@ def compare(
     clustered: bool = False,
     alpha: float = 0.05,
     cluster_se: str = "cr2",
+    ratio_covariate: bool = False,
+    cuped_slope: str = "within",
 ) -> dict[str, np.ndarray]:
     """Compare treatment ``t`` with control ``c`` (batched).
 
@@ -167,7 +169,7 @@ def compare(
         ``(B,)``, ``(B, p)``, ``(B, p, p)``; with ``clustered=True`` they carry a cluster
         axis ``(B, G, ...)`` aligned between the arms (zeros where a cluster has no units
         in that arm). The variable order in ``v`` is ``y``, then ``x`` if ``ratio``, then
-        ``z`` if ``cuped``.
+        ``z`` if ``cuped``, then ``w`` if ``ratio_covariate`` (the covariate is then z̄/w̄).
     kind : {"proportion", "mean", "nps", "ratio"}
         Metric kind (NPS values are already recoded to −100/0/+100).
     cluster_se : {"cr2", "cr1"}
@@ -180,7 +182,9 @@ def compare(
         ``n_control, n_treatment, control_value, treatment_value, effect, se, df, ci_low,
         ci_high, p_value, var_reduction`` (CUPED: 1 − var(adjusted)/var(unadjusted), else
         NaN), ``icc`` and ``design_effect`` (CR1 variance ÷ iid variance; clustered only, else
-        NaN), ``n_clusters``, ``theta`` (the CUPED slope, else NaN).
+        NaN), ``n_clusters``, ``theta`` (the CUPED slope, else NaN), ``var_control`` and
+        ``var_treatment`` (each arm's share of the variance of the effect, for the interval of
+        the relative effect).
     """
     cells = {k: (np.asarray(c[k], float), np.asarray(t[k], float)) for k in ("n", "s", "m")}
     if clustered:  # arm totals over the cluster axis
@@ -192,7 +196,9 @@ def compare(
     mu0, cov0 = _moments(n0, s0, tot["m"][0], ddof)
     mu1, cov1 = _moments(n1, s1, tot["m"][1], ddof)
     with np.errstate(divide="ignore", invalid="ignore"):
-        est = _estimates((n0, n1), (s0, s1), (mu0, mu1), (cov0, cov1), ratio, cuped)
+        est = _estimates(
+            (n0, n1), (s0, s1), (mu0, mu1), (cov0, cov1), ratio, cuped, ratio_covariate, cuped_slope
+        )
         b = mu0.shape[0]
         out = {
             "n_control": n0,
@@ -210,6 +216,7 @@ def compare(
             var, df = _clustered(out, cells, (mu0, mu1), est, ratio, cluster_se)
         else:
             var, (v0, v1) = est["v_iid"], est["v_arms"]
+            out["var_control"], out["var_treatment"] = v0, v1
             if kind in ("proportion", "nps"):
                 df = np.full(b, np.inf)
             else:
@@ -222,12 +229,27 @@ def compare(
     return out
 
 
-def _estimates(n, s, mu, cov, ratio: bool, cuped: bool) -> dict:
-    """Arm estimates (CUPED-adjusted), their gradients and iid variances."""
+def _covariate_value(m, p: int, ratio_cov: bool):
+    """The CUPED covariate at means ``m``: z̄, or z̄/w̄ for a ratio covariate, and its gradient
+    over the covariate columns."""
+    if ratio_cov:
+        c = m[:, p - 2] / m[:, p - 1]
+        return c, np.stack([1 / m[:, p - 1], -c / m[:, p - 1]], axis=1)
+    return m[:, p - 1], np.ones((m.shape[0], 1))
+
+
+def _estimates(
+    n, s, mu, cov, ratio: bool, cuped: bool, ratio_cov: bool = False, slope: str = "within"
+) -> dict:
+    """Arm estimates (CUPED-adjusted), their gradients and iid variances.
+
+    With ``ratio_cov`` the covariate is itself a ratio z̄/w̄ (the numerator and denominator
+    covariates of a ratio metric), linearised like the metric (tea-tasting's ``RatioOfMeans``
+    with ``numer_covariate`` / ``denom_covariate``)."""
     (n0, n1), (s0, s1), (mu0, mu1), (cov0, cov1) = n, s, mu, cov
     p = s0.shape[-1]
-    iz = p - 1
     nl = 2 if ratio else 1  # number of variables in the (linearised) outcome
+    ic = slice(p - 2, p) if ratio_cov else slice(p - 1, p)
 
     def grad_l(m):
         if ratio:
@@ -243,13 +265,24 @@ def _estimates(n, s, mu, cov, ratio: bool, cuped: bool) -> dict:
             :, None, None
         ]
         mu_pool = (s0 + s1) / (n0 + n1)[:, None]
+        if slope == "total":  # between-arm spread included
+            d0, d1 = mu0 - mu_pool, mu1 - mu_pool
+            between = n0[:, None, None] * d0[:, :, None] * d0[:, None, :]
+            between = between + n1[:, None, None] * d1[:, :, None] * d1[:, None, :]
+            pooled = (pooled * (n0 + n1 - 2)[:, None, None] + between) / (n0 + n1 - 1)[
+                :, None, None
+            ]
         _, g_pool = grad_l(mu_pool)
-        theta = np.einsum("bi,bi->b", g_pool, pooled[:, :nl, iz]) / pooled[:, iz, iz]
-        zbar = mu_pool[:, iz]
-        adj0 = est0 - theta * (mu0[:, iz] - zbar)
-        adj1 = est1 - theta * (mu1[:, iz] - zbar)
-        g0 = np.concatenate([g0l, -theta[:, None]], axis=1)
-        g1 = np.concatenate([g1l, -theta[:, None]], axis=1)
+        c_pool, gc = _covariate_value(mu_pool, p, ratio_cov)
+        theta = np.einsum("bi,bij,bj->b", g_pool, pooled[:, :nl, ic], gc) / _quad(
+            gc, pooled[:, ic, ic]
+        )
+        c0, _ = _covariate_value(mu0, p, ratio_cov)
+        c1, _ = _covariate_value(mu1, p, ratio_cov)
+        adj0 = est0 - theta * (c0 - c_pool)
+        adj1 = est1 - theta * (c1 - c_pool)
+        g0 = np.concatenate([g0l, -theta[:, None] * _covariate_value(mu0, p, ratio_cov)[1]], 1)
+        g1 = np.concatenate([g1l, -theta[:, None] * _covariate_value(mu1, p, ratio_cov)[1]], 1)
     else:
         adj0, adj1, g0, g1 = est0, est1, g0l, g1l
         theta = np.full(b, np.nan)
@@ -282,6 +315,7 @@ def _clustered(out: dict, cells: dict, mu, est: dict, ratio: bool, cluster_se: s
     big_n = n0 + n1
     u = r1 / n1[:, None] - r0 / n0[:, None]
     var_cr1 = (u**2).sum(axis=1) * g_live / (g_live - 1) * (big_n - 1) / (big_n - 2)
+    part0, part1 = ((r0 / n0[:, None]) ** 2).sum(axis=1), ((r1 / n1[:, None]) ** 2).sum(axis=1)
     if cluster_se == "cr1":
         var, df = var_cr1, g_live - 1
     else:
@@ -291,6 +325,9 @@ def _clustered(out: dict, cells: dict, mu, est: dict, ratio: bool, cluster_se: s
         var, df = cr2(r0 / n0[:, None], w0, r1 / n1[:, None], w1)
     out["n_clusters"] = g_live
     out["design_effect"] = var_cr1 / est["v_iid"]
+    # each arm's share of the clustered variance (exact when clusters are nested in arms)
+    out["var_control"] = var * part0 / (part0 + part1)
+    out["var_treatment"] = var * part1 / (part0 + part1)
     cell_n = np.concatenate([n_c, n_t], axis=1)
     cell_s = np.concatenate([s_c[..., 0], s_t[..., 0]], axis=1)
     cell_ss = np.concatenate([m_c[..., 0, 0], m_t[..., 0, 0]], axis=1)
