@@ -9,10 +9,14 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from cxkit._frames import to_lazy
+from cxkit._frames import check_choice, to_lazy
 from cxkit.errors import CxDataError, missing_column_error
 
-__all__ = ["SRM_THRESHOLD", "response_balance", "srm", "srm_counts"]
+__all__ = ["SRM_METHODS", "SRM_THRESHOLD", "response_balance", "srm", "srm_counts"]
+
+#: ``method=`` choices of the SRM test: Pearson chi-square (any number of arms) or the exact
+#: binomial test (two arms; scipy ``binomtest``, R ``binom.test``).
+SRM_METHODS = ("chisquare", "binomial")
 
 #: p-value below which a check raises its alarm.
 SRM_THRESHOLD = 0.001
@@ -27,8 +31,9 @@ def srm_counts(
     *,
     expected: Mapping[Any, float] | None = None,
     threshold: float = SRM_THRESHOLD,
+    method: str = "chisquare",
 ) -> pl.DataFrame:
-    """Sample-ratio-mismatch chi-square test from unit counts per arm.
+    """Sample-ratio-mismatch test from unit counts per arm.
 
     Parameters
     ----------
@@ -37,19 +42,26 @@ def srm_counts(
         Default: equal shares. Shares are normalised to sum to 1.
     threshold : float
         The alarm is raised when ``p_value < threshold`` (default 0.001).
+    method : {"chisquare", "binomial"}
+        Pearson chi-square against the design shares (any number of arms), or the exact
+        two-sided binomial test of the first arm's count (two arms only).
 
     Returns
     -------
     polars.DataFrame
         One row per arm, sorted by arm: ``arm`` (String), ``n``, ``observed_share``,
         ``expected_share``, and the test repeated on every row: ``statistic`` (Pearson
-        chi-square), ``df``, ``p_value``, ``alarm``.
+        chi-square, or the first arm's observed share for the binomial test), ``df``,
+        ``p_value``, ``alarm``, ``method``.
 
     Examples
     --------
     >>> srm_counts({"gate_30": 44700, "gate_40": 45489})["p_value"].round(4).to_list()
     [0.0086, 0.0086]
+    >>> round(srm_counts({"a": 480, "b": 520}, method="binomial")["p_value"][0], 4)
+    0.2174
     """
+    check_choice(method, SRM_METHODS, argument="method", what="SRM test")
     arms = sorted(str(a) for a in counts)
     by = {str(a): int(v) for a, v in counts.items()}
     n = np.array([by[a] for a in arms], dtype=float)
@@ -67,8 +79,17 @@ def srm_counts(
         share = np.array([exp[a] for a in arms])
         share = share / share.sum()
     total = n.sum()
+    if method == "binomial" and len(arms) != 2:
+        raise CxDataError(
+            f"The exact binomial SRM test compares two arms; there are {len(arms)}.",
+            rule="method='binomial' needs exactly two arms",
+            hint="pass method='chisquare' (any number of arms)",
+        )
     if len(arms) < 2 or total == 0:
         stat, p = float("nan"), float("nan")
+    elif method == "binomial":
+        stat = n[0] / total
+        p = stats.binomtest(int(n[0]), int(total), float(share[0])).pvalue
     else:
         stat, p = stats.chisquare(n, share * total)
     return pl.DataFrame(
@@ -81,6 +102,7 @@ def srm_counts(
             "df": [len(arms) - 1] * len(arms),
             "p_value": [float(p)] * len(arms),
             "alarm": [bool(p < threshold)] * len(arms),
+            "method": [method] * len(arms),
         }
     )
 
@@ -91,6 +113,7 @@ def srm(
     arm: str = "arm",
     expected: Mapping[Any, float] | None = None,
     threshold: float = SRM_THRESHOLD,
+    method: str = "chisquare",
 ) -> pl.DataFrame:
     """Sample-ratio-mismatch check on unit-level data (see :func:`srm_counts`).
 
@@ -98,7 +121,8 @@ def srm(
     -------
     polars.DataFrame
         ``arm``, ``n``, ``observed_share``, ``expected_share``, ``statistic``, ``df``,
-        ``p_value``, ``alarm`` (p < ``threshold``, default 0.001).
+        ``p_value``, ``alarm`` (p < ``threshold``, default 0.001), ``method``
+        (``"chisquare"`` or ``"binomial"``, see :func:`srm_counts`).
 
     Examples
     --------
@@ -121,7 +145,10 @@ def srm(
             n_rows=int(c.filter(pl.col("arm").is_null())["n"].sum()),
         )
     return srm_counts(
-        dict(zip(c["arm"], c["n"], strict=True)), expected=expected, threshold=threshold
+        dict(zip(c["arm"], c["n"], strict=True)),
+        expected=expected,
+        threshold=threshold,
+        method=method,
     )
 
 

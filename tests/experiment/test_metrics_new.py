@@ -257,3 +257,23 @@ def test_bootstrap_metric_agrees_with_welch_for_the_mean():
     assert boot.details["se"][0] == pytest.approx(welch.details["se"][0], rel=0.08)
     # the p-value and the percentile interval agree
     assert (b["p_value"] < 0.05) == (b["ci_low"] > 0 or b["ci_high"] < 0)
+
+
+# ----------------------------------------------------------------------------- SRM
+def test_srm_exact_binomial_and_many_arms():
+    # R: binom.test(480, 1000, 0.5)$p.value = 0.2174; scipy binomtest agrees
+    r = ex.srm_counts({"a": 480, "b": 520}, method="binomial")
+    assert r["p_value"][0] == pytest.approx(stats.binomtest(480, 1000, 0.5).pvalue, rel=1e-12)
+    assert r["p_value"][0] == pytest.approx(0.2174, abs=5e-5)
+    assert r["method"][0] == "binomial"
+    r = ex.srm_counts({"a": 300, "b": 400}, method="binomial", expected={"a": 3, "b": 4})
+    assert r["p_value"][0] == pytest.approx(1.0)
+    # three arms: R chisq.test(c(310, 350, 340))$p.value = scipy chisquare
+    r = ex.srm_counts({"a": 310, "b": 350, "c": 340})
+    assert r["df"][0] == 2
+    assert r["p_value"][0] == pytest.approx(stats.chisquare([310, 350, 340]).pvalue, rel=1e-12)
+    assert r["p_value"][0] == pytest.approx(0.2725318, abs=1e-7)  # R chisq.test
+    with pytest.raises(CxDataError, match="two arms"):
+        ex.srm_counts({"a": 1, "b": 2, "c": 3}, method="binomial")
+    with pytest.raises(CxDataError, match="'chisquare', 'binomial'"):
+        ex.srm_counts({"a": 1, "b": 2}, method="g-test")
