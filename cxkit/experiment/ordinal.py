@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 from scipy import optimize, special, stats
-from statsmodels.tools.numdiff import approx_hess3
 
 from cxkit.errors import CxDataError
 from cxkit.experiment.aggregate import _check_columns, _lazy, _num
@@ -36,6 +35,8 @@ def _fit(counts: np.ndarray, alpha: float) -> dict[str, float]:
         _negloglik, start, args=(counts,), method="BFGS", options={"gtol": 1e-8}
     )
     # the Hessian in the θ₁ / log-gap parametrisation gives the same variance for β
+    from statsmodels.tools.numdiff import approx_hess3  # statsmodels loads when needed
+
     hess = approx_hess3(res.x, _negloglik, args=(counts,))
     se = float(np.sqrt(np.linalg.inv(hess)[-1, -1]))
     beta = float(res.x[-1])

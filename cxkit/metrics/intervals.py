@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from cxkit.errors import CxDataError
 
@@ -33,6 +32,8 @@ NPS_METHODS = ("adjusted_wald", "wald")
 def _z(alpha: float) -> float:
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    from scipy import stats  # loaded when first needed: `import cxkit` stays light
+
     return float(stats.norm.isf(alpha / 2))
 
 
@@ -125,6 +126,8 @@ def two_proportion_p(successes_0, n_0, successes_1, n_1):
         pbar = (x0 + x1) / (n0 + n1)
         se = np.sqrt(pbar * (1 - pbar) * (1 / n0 + 1 / n1))
         z = (x1 / n1 - x0 / n0) / se
+        from scipy import stats
+
         p = 2 * stats.norm.sf(np.abs(z))
     # identical proportions with a pooled proportion of 0 or 1: no evidence of a difference
     return _unwrap(np.where(se > 0, p, 1.0))[0]
@@ -247,6 +250,8 @@ def mean_interval(mean, sd, n, *, alpha: float = 0.05):
     m, s, n = np.broadcast_arrays(_as_float(mean), _as_float(sd), _as_float(n))
     with np.errstate(divide="ignore", invalid="ignore"):
         n_ok = np.where(n >= 2, n, np.nan)
+        from scipy import stats
+
         half = stats.t.isf(alpha / 2, n_ok - 1) * s / np.sqrt(n_ok)
     return _unwrap(m - half, m + half)
 
