@@ -182,7 +182,8 @@ def _counts(
             f"The data could not be read: {str(exc).splitlines()[0]}",
             source=opened.label,
             rule="a well-formed file",
-            hint="check the file's format and encoding",
+            hint="check the file's format: its separator (separator=';'), quoting and "
+            "encoding (encoding='latin-1'); every row has as many fields as the header",
         ) from exc
     return counts
 
