@@ -46,6 +46,8 @@ _OPTIONS: dict[str, tuple[str, Any, tuple[str, ...], str]] = {
     "--unit": ("unit", str, ("experiment",), "unit id column, or 'none'"),
     "--arm": ("arm", str, ("experiment",), "arm column"),
     "--cluster": ("cluster", str, ("experiment",), "cluster column"),
+    "--encoding": ("encoding", str, KINDS, "text encoding of CSV files, e.g. latin-1"),
+    "--separator": ("separator", str, KINDS, "CSV field separator, e.g. ';'"),
 }
 
 

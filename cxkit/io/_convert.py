@@ -6,12 +6,18 @@ and the :class:`~cxkit.io._checks.Check` rules that flag the rows it cannot conv
 
 from __future__ import annotations
 
+import difflib
+import zoneinfo
+
 import polars as pl
 
 from cxkit.errors import CxDataError
 from cxkit.io._checks import Check
 
-__all__ = ["BOOLEAN_TEXT", "boolean", "numeric", "range_checks", "timestamp"]
+__all__ = ["BOOLEAN_TEXT", "boolean", "check_tz", "id_text", "numeric", "range_checks", "timestamp"]
+
+# a date written d/m/y or m/d/y (01/02/2024, 1.2.24, 01-02-2024): the order cannot be told
+AMBIGUOUS_DATE = r"^\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:\D|$)"
 
 # an offset after a clock time: "…10:00Z", "…10:00:00.5+01:00", "…10:00 -0500"
 OFFSET = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
@@ -27,6 +33,41 @@ def numeric(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
         return pl.col(col).cast(pl.Float64), None
     as_num = pl.col(col).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
     return as_num, pl.col(col).is_not_null() & as_num.is_null()
+
+
+def id_text(col: str, dtype: pl.DataType) -> tuple[pl.Expr, Check | None]:
+    """An id column as text: integers as digits, whole floats (``1.0``, from pandas columns
+    with a missing value) as ``"1"``; a float id with a fraction is flagged."""
+    if dtype.is_float():
+        whole = pl.col(col).is_not_null() & (pl.col(col) != pl.col(col).round(0))
+        check = Check(
+            column=col,
+            rule="ids are text or whole numbers",
+            flag=whole | pl.col(col).is_nan(),
+            message=f"Column {col!r} holds ids with a fraction (numbers, not ids).",
+            hint="read the ids as text at the source (pandas: dtype=str), or map the id column",
+        )
+        return pl.col(col).fill_nan(None).cast(pl.Int64, strict=False).cast(pl.String), check
+    return pl.col(col).cast(pl.String), None
+
+
+def check_tz(tz: str | None, column: str | None = None) -> None:
+    """Raise CxDataError unless ``tz`` is None or an IANA time zone this machine knows."""
+    if tz is None:
+        return
+    try:
+        zoneinfo.ZoneInfo(tz)
+        return
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        pass
+    close = difflib.get_close_matches(str(tz), sorted(zoneinfo.available_timezones()), n=3)
+    raise CxDataError(
+        f"tz={tz!r} is not a known time zone.",
+        column=column,
+        rule="tz is an IANA time zone name",
+        examples=[f"close matches: {close}"] if close else None,
+        hint=f"pass tz={close[0]!r}" if close else "pass tz='Europe/Amsterdam' (an IANA name)",
+    )
 
 
 def boolean(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
@@ -62,6 +103,17 @@ def _text_timestamp(
         .dt.convert_time_zone("UTC")
     )
     expr = pl.coalesce(aware_ts, naive_ts)
+    if not time_format:
+        checks.append(
+            Check(
+                column=col,
+                rule="a date written 01/02/2024 needs time_format= (day or month first)",
+                flag=raw.str.contains(AMBIGUOUS_DATE).fill_null(False) & expr.is_not_null(),
+                message="Dates such as 01/02/2024 can be read day-first or month-first.",
+                hint="pass time_format='%d/%m/%Y %H:%M' (day first) or '%m/%d/%Y %H:%M' "
+                "(month first), matching the rest of the value",
+            )
+        )
     if tz is None:
         checks.append(
             Check(
@@ -89,6 +141,7 @@ def _text_timestamp(
 def timestamp(col: str, dtype: pl.DataType, tz: str | None, time_format: str | None):
     """Expression for a UTC timestamp plus checks for parsing and naive/aware mixing."""
     checks: list[Check] = []
+    check_tz(tz, col)
     zone = tz or "UTC"
     if isinstance(dtype, pl.Datetime):
         expr = pl.col(col)

@@ -76,12 +76,16 @@ def finish(report: ReadReport) -> None:
             )
 
 
-def not_null(col: str, what: str) -> Check:
+def not_null(col: str, what: str, dtype: pl.DataType | None = None) -> Check:
+    """Rows without a ``what``: null, or (text) empty or only spaces."""
+    flag = pl.col(col).is_null()
+    if dtype is None or dtype == pl.String:
+        flag = flag | (pl.col(col).cast(pl.String).str.strip_chars() == "")
     return Check(
         column=col,
         rule=f"every row needs a {what}",
-        flag=pl.col(col).is_null(),
-        message=f"Some rows have no {what}.",
+        flag=flag,
+        message=f"Some rows have no {what} (missing, empty or blank).",
         hint="fill or remove those rows at the source",
     )
 

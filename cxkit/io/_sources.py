@@ -5,9 +5,12 @@ Private helper of :mod:`cxkit.io`. Every failure becomes a :class:`~cxkit.errors
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob as _glob
+import gzip
 import io as _io
+import logging
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +21,8 @@ import polars as pl
 
 from cxkit._frames import to_frame
 from cxkit.errors import CxDataError, CxDataWarning
+
+logger = logging.getLogger(__name__)
 
 CSV_EXT = {".csv", ".tsv", ".txt"}
 PARQUET_EXT = {".parquet", ".pq"}
@@ -36,6 +41,8 @@ class Opened:
     n_rows: int | None = None
     #: rows come in the same order on every read (files, in-memory frames; not lazy plans)
     stable_order: bool = True
+    #: the files read lazily, with (size, mtime) when opened: see :func:`unchanged_guard`
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _is_pandas(obj: Any) -> bool:
@@ -93,15 +100,79 @@ def _dedupe(names: list[str]) -> tuple[list[str], dict[str, list[str]]]:
     return out, renamed
 
 
-def _csv_header(path: Path, separator: str) -> list[str]:
-    with path.open("r", encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline()
+#: separators tried when the header does not split on the expected one
+SEPARATORS = (",", ";", "\t", "|")
+_UTF8 = {"utf8", "utf-8", "utf_8", "utf-8-sig", "utf8-sig"}
+_SNIFF = 1 << 20  # bytes looked at for compression, byte-order marks and invalid UTF-8
+
+
+def _head_bytes(path: Path) -> tuple[bytes, bool]:
+    """The first bytes of ``path`` (decompressed when gzip) and whether it is gzip."""
+    with path.open("rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(_SNIFF), gz
+    except (OSError, EOFError) as exc:
+        raise CxDataError(
+            f"The compressed file could not be read: {exc}",
+            source=str(path),
+            rule="a gzip file must be complete",
+            hint="re-export or re-download the file",
+        ) from exc
+
+
+def _needs_encoding(head: bytes, path: Path, encoding: str | None) -> None:
+    """Raise a CxDataError naming ``encoding=`` when the bytes are not UTF-8 and none is given."""
+    if encoding is not None and encoding.lower() not in _UTF8:
+        return
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        found, fix = "UTF-16 (a byte-order mark)", "utf-16"
+    else:
+        try:
+            head.decode("utf-8")
+            return
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4 and len(head) == _SNIFF:
+                return  # a character cut at the end of the sniffed block
+            found, fix = f"a byte that is not UTF-8 at offset {exc.start:,}", "latin-1"
+    raise CxDataError(
+        f"The file is not UTF-8 text: found {found}.",
+        source=str(path),
+        rule="text files are read as UTF-8 unless encoding= says otherwise",
+        hint=f"pass encoding={fix!r} (or the file's encoding: 'cp1252', 'utf-16', …), "
+        "or save the file as UTF-8",
+    )
+
+
+def _header_fields(head: bytes, encoding: str, separator: str) -> list[str]:
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text.strip() else ""
     if not first.strip():
         return []
     return next(csv.reader(_io.StringIO(first), delimiter=separator))
 
 
-def _expand(source: str | Path) -> tuple[list[Path], str]:
+def _separator(first: bytes, ext: str, separator: str | None, label: str) -> str:
+    """The given separator, else the file type's, else the one that splits the header."""
+    if separator is not None:
+        return separator
+    default = "\t" if ext == ".tsv" else ","
+    line = first.decode("utf-8", errors="replace").splitlines()[0] if first.strip() else ""
+    if default in line:
+        return default
+    counts = {sep: line.count(sep) for sep in SEPARATORS if sep != default}
+    best = max(counts, key=counts.__getitem__)
+    if counts[best] == 0:
+        return default
+    logger.info("%s: the header splits on %r, not %r: reading with separator=%r",
+                label, best, default, best)  # fmt: skip
+    return best
+
+
+def _expand(source: str | Path) -> tuple[list[Path], str, Path | None]:
+    """The files of ``source`` (a file, a glob or a folder), its label and its root folder."""
     text = str(source)
     if any(ch in text for ch in "*?["):
         files = sorted(Path(p) for p in _glob.glob(text, recursive=True))
@@ -113,18 +184,24 @@ def _expand(source: str | Path) -> tuple[list[Path], str]:
                 rule="the source must exist",
                 hint="check the folder and the pattern (e.g. data/events-*.parquet)",
             )
-        return files, text
+        return files, text, None
     path = Path(source)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in set(SUPPORTED))
+    if path.is_dir():  # nested folders too: a Hive-partitioned dataset (year=2024/part.parquet)
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix.lower() in set(SUPPORTED)
+            and p.is_file()
+            and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+        )
         if not files:
             raise CxDataError(
-                "The folder holds no CSV, Parquet or NDJSON file.",
+                "The folder holds no CSV, Parquet or NDJSON file (in it or in its sub-folders).",
                 source=text,
                 rule="the source must hold data files",
                 hint=f"put files with one of {SUPPORTED} in it, or name a file",
             )
-        return files, text
+        return files, text, path
     if not path.exists():
         raise CxDataError(
             "File not found.",
@@ -132,50 +209,202 @@ def _expand(source: str | Path) -> tuple[list[Path], str]:
             rule="the source must exist",
             hint=f"check the path (working directory: {Path.cwd()})",
         )
-    return [path], text
+    return [path], text, None
+
+
+def _is_hive(files: list[Path]) -> bool:
+    """Folders named ``key=value`` above the files (Hive partitioning)."""
+    return any("=" in part for f in files for part in f.parent.parts[-4:])
+
+
+def _aligned(headers: dict[Path, list[str]], label: str) -> bool:
+    """True when every file has the first file's columns in the same order; False when only
+    the order differs (read by name); a CxDataError when the columns themselves differ."""
+    files = list(headers)
+    first = headers[files[0]]
+    for f in files[1:]:
+        if headers[f] == first:
+            continue
+        if sorted(headers[f]) == sorted(first):
+            continue
+        missing = [c for c in first if c not in headers[f]]
+        extra = [c for c in headers[f] if c not in first]
+        raise CxDataError(
+            "The files of this source do not have the same columns.",
+            source=label,
+            column=(missing or extra or [None])[0],
+            rule="every file of one source has the same columns (matched by name)",
+            examples=[f"{files[0].name}: {first}", f"{f.name}: missing {missing}, extra {extra}"],
+            hint="read the files separately, or give them the same header",
+        )
+    return all(headers[f] == first for f in files)
 
 
 def _scan_csv(
-    files: list[Path], ext: str, label: str, string_columns: tuple[str, ...]
-) -> tuple[pl.LazyFrame, dict[str, list[str]]]:
-    """Scan CSV files with a de-duplicated header; ``string_columns`` are read as text."""
-    sep = "\t" if ext == ".tsv" else ","
-    header = _csv_header(files[0], sep)
-    if not header:
+    files: list[Path],
+    ext: str,
+    label: str,
+    string_columns: tuple[str, ...],
+    *,
+    encoding: str | None,
+    separator: str | None,
+) -> tuple[pl.LazyFrame, dict[str, list[str]], int | None]:
+    """Scan CSV files with a de-duplicated header; ``string_columns`` are read as text.
+
+    Files whose columns come in another order are matched by name. Files in another encoding
+    than UTF-8 (``encoding=``) are decoded in memory; returns the frame, the renamed duplicate
+    columns and the row count when the data was read eagerly.
+    """
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise CxDataError(
+                f"encoding={encoding!r} is not an encoding Python knows.",
+                source=label,
+                rule="encoding= names a text encoding",
+                hint="pass encoding='utf-8', 'latin-1', 'cp1252' or 'utf-16'",
+            ) from None
+    heads = {f: _head_bytes(f) for f in files}
+    for f, (head, _) in heads.items():
+        _needs_encoding(head, f, encoding)
+    enc = "utf-8" if encoding is None or encoding.lower() in _UTF8 else encoding
+    first = heads[files[0]][0].decode(enc, errors="replace").encode("utf-8")
+    sep = _separator(first, ext, separator, label)
+    headers = {f: [h.strip() for h in _header_fields(heads[f][0], enc, sep)] for f in files}
+    if not headers[files[0]]:
         raise CxDataError(
             "The file has no header line.",
             source=str(files[0]),
             rule="a CSV file starts with a header naming its columns",
+            hint="add a header line naming the columns",
         )
-    names, renamed = _dedupe([h.strip() for h in header])
+    same_order = _aligned(headers, label)
+    names, renamed = _dedupe(headers[files[0]])
     overrides = {c: pl.String for c in string_columns if c in names}
-    frame = _scan(
-        lambda: pl.scan_csv(
-            [str(f) for f in files],
-            separator=sep,
-            new_columns=names,
-            schema_overrides=overrides or None,
-            # Infer from every row: a column that is 0 for thousands of rows and then
-            # holds decimals is ordinary in real files.
-            infer_schema_length=None,
-            raise_if_empty=False,
-            truncate_ragged_lines=False,
-        ),
-        label,
-        "CSV",
-        verb="parsed",
-        rule="a well-formed CSV file (comma-separated, UTF-8, quoted fields)",
-        hint="check the delimiter and quoting; save the file as UTF-8 CSV",
+    options = dict(
+        separator=sep,
+        schema_overrides=overrides or None,
+        # Infer from every row: a column that is 0 for thousands of rows and then holds
+        # decimals is ordinary in real files.
+        infer_schema_length=None,
+        raise_if_empty=False,
+        truncate_ragged_lines=False,
     )
-    return frame, renamed
+    rule = f"a well-formed CSV file ({sep!r}-separated, {enc}, quoted fields)"
+    hint = "check the separator (pass separator=';'), the quoting and the encoding (encoding=)"
+    if enc != "utf-8":
+        frame = _read_decoded(files, enc, label, names, options, rule=rule, hint=hint)
+        return frame.lazy(), renamed, frame.height
+    if same_order:
+        parts = [[str(f) for f in files]]
+    else:  # one scan per file, its own header, columns put in the first file's order
+        logger.info("%s: the files order their columns differently: matched by name", label)
+        parts = [[str(f)] for f in files]
+    frames = []
+    for part in parts:
+        own = names if same_order else _dedupe(headers[Path(part[0])])[0]
+        frames.append(_scan(
+            lambda part=part, own=own: pl.scan_csv(part, new_columns=own, **options),
+            label, "CSV", verb="parsed", rule=rule, hint=hint,
+        ).select(names))  # fmt: skip
+    return (
+        (frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical_relaxed")),
+        renamed,
+        None,
+    )
 
 
-def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
+def _read_decoded(
+    files: list[Path],
+    enc: str,
+    label: str,
+    names: list[str],
+    options: dict,
+    *,
+    rule: str,
+    hint: str,
+) -> pl.DataFrame:
+    """Files in a non-UTF-8 encoding: decoded in memory (eager), matched by column name."""
+    frames = []
+    for f in files:
+        try:
+            opener = gzip.open if _head_bytes(f)[1] else open
+            with opener(f, "rb") as fh:
+                text = fh.read().decode(enc)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise CxDataError(
+                f"The file cannot be decoded as {enc}: {exc}",
+                source=str(f),
+                rule="encoding= names the file's encoding",
+                hint="pass the file's real encoding (e.g. 'latin-1', 'cp1252', 'utf-16')",
+            ) from exc
+        data = text.lstrip("\ufeff").encode("utf-8")
+        own = _dedupe(next(csv.reader(_io.StringIO(text.lstrip("\ufeff").splitlines()[0]),
+                                      delimiter=options["separator"])))[0]  # fmt: skip
+        own = [c.strip() for c in own]
+        opts = {k: v for k, v in options.items() if k != "infer_schema_length"}
+        frame = _scan(
+            lambda data=data, own=own, opts=opts: pl.read_csv(
+                data, new_columns=own, infer_schema_length=None, **opts
+            ).lazy(),
+            label, "CSV", verb="parsed", rule=rule, hint=hint,
+        )  # fmt: skip
+        frames.append(frame.select(names).collect())
+    return pl.concat(frames, how="vertical_relaxed")
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def unchanged_guard(opened: Opened, expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``expr`` (of type ``dtype``), raising while the data is read if a file of ``opened``
+    changed after it was opened (rewritten between ``read_*`` and ``collect()``).
+
+    It checks the files' size and modification time once per batch of rows, so an analysis
+    never computes on a file that is not the one the validation pass read.
+    """
+    if not opened.files:
+        return expr
+    files = dict(opened.files)
+    label = opened.label
+
+    def check(batch: pl.Series) -> pl.Series:
+        for name, stamp in files.items():
+            try:
+                now = _fingerprint(Path(name))
+            except OSError:
+                now = None
+            if now != stamp:
+                raise CxDataError(
+                    "A file changed after it was read and validated.",
+                    source=label,
+                    rule="the data must not change between read_* and the analysis",
+                    examples=[name],
+                    hint="read the file again (cx.read_*) after it is rewritten, or copy it "
+                    "before a job that rewrites it runs",
+                )
+        return batch
+
+    return expr.map_batches(check, return_dtype=dtype, is_elementwise=True)
+
+
+def open_source(
+    source: Any,
+    *,
+    string_columns: tuple[str, ...] = (),
+    encoding: str | None = None,
+    separator: str | None = None,
+) -> Opened:
     """Open ``source`` lazily.
 
     ``string_columns`` are read as text from CSV (ids keep leading zeros). Duplicate column
     names are renamed ``name_2`` … with a :class:`CxDataWarning` (callers raise when a mapped
-    column is ambiguous).
+    column is ambiguous). ``encoding`` (default UTF-8) and ``separator`` (default: the file
+    type's, else the one the header splits on) apply to CSV files; gzip-compressed CSV is read
+    as is; a folder is read with its sub-folders (Hive ``key=value`` folders become columns).
     """
     if isinstance(source, pl.LazyFrame):
         return Opened(source, "<LazyFrame>", stable_order=False)
@@ -183,7 +412,7 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
         return Opened(source.lazy(), "<DataFrame>", n_rows=source.height)
     if not isinstance(source, str | Path):
         return _open_frame(source)
-    files, label = _expand(source)
+    files, label, _root = _expand(source)
     exts = {f.suffix.lower() for f in files}
     if len(exts) > 1:
         raise CxDataError(
@@ -191,6 +420,7 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
             source=label,
             rule="all files of one source share a format",
             examples=[str(f) for f in files[:5]],
+            hint="read each format separately, or convert the files to one format",
         )
     ext = exts.pop()
     if ext not in set(SUPPORTED):
@@ -207,17 +437,29 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
             source=str(empty[0]),
             rule="a data file needs a header and at least one row",
             n_rows=0,
+            hint="export the file again: a header line naming the columns, then the rows",
         )
+    stamps = {str(f): _fingerprint(f) for f in files}
     renamed: dict[str, list[str]] = {}
+    n_rows = None
     if ext in CSV_EXT:
-        frame, renamed = _scan_csv(files, ext, label, string_columns)
+        frame, renamed, n_rows = _scan_csv(
+            files, ext, label, string_columns, encoding=encoding, separator=separator
+        )
+        if n_rows is not None:
+            stamps = {}  # read into memory: later changes to the file do not matter
     elif ext in PARQUET_EXT:
+        hive = _is_hive(files)
         frame = _scan(
-            lambda: pl.scan_parquet([str(f) for f in files]),
+            lambda: pl.scan_parquet([str(f) for f in files], hive_partitioning=hive),
             label,
             "Parquet",
             rule="a valid Parquet file",
         )
+        try:  # from the footers: no data is read
+            n_rows = frame.select(pl.len()).collect().item()
+        except pl.exceptions.PolarsError:
+            n_rows = None  # the validation pass will say what is wrong with the file
     else:
         frame = _scan(
             lambda: pl.scan_ndjson([str(f) for f in files], infer_schema_length=None),
@@ -226,13 +468,7 @@ def open_source(source: Any, *, string_columns: tuple[str, ...] = ()) -> Opened:
             rule="one JSON object per line",
         )
     _warn_renamed(renamed, label)
-    n_rows = None
-    if ext in PARQUET_EXT:  # from the footers: no data is read
-        try:
-            n_rows = frame.select(pl.len()).collect().item()
-        except pl.exceptions.PolarsError:
-            n_rows = None  # the validation pass will say what is wrong with the file
-    return Opened(frame, label, renamed_duplicates=renamed, n_rows=n_rows)
+    return Opened(frame, label, renamed_duplicates=renamed, n_rows=n_rows, files=stamps)
 
 
 def _scan(

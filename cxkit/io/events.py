@@ -12,9 +12,9 @@ from typing import Any
 import polars as pl
 
 from cxkit.io._checks import ReadReport, run_checks
-from cxkit.io._convert import range_checks, timestamp
+from cxkit.io._convert import check_tz, id_text, range_checks, timestamp
 from cxkit.io._rules import duplicates_check, finish, not_null, require_mapped
-from cxkit.io._sources import open_source
+from cxkit.io._sources import open_source, unchanged_guard
 from cxkit.schema import CUSTOMER_ID, TIMESTAMP, TOUCHPOINT
 
 __all__ = ["is_sorted_events", "read_events", "unordered_plan"]
@@ -58,8 +58,11 @@ def _events(
     scale: tuple[float, float] | None,
     time_format: str | None,
     drop_duplicates: bool,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> tuple[pl.LazyFrame, ReadReport, pl.LazyFrame]:
-    opened = open_source(source, string_columns=(customer,))
+    check_tz(tz, time)
+    opened = open_source(source, string_columns=(customer,), encoding=encoding, separator=separator)
     mapping = {"customer_id": customer, "timestamp": time, "touchpoint": touchpoint}
     roles = {
         "customer_id": ("customer id", "customer"),
@@ -72,9 +75,15 @@ def _events(
     require_mapped(opened, mapping, roles)
     schema = opened.frame.collect_schema()
     ts, checks = timestamp(time, schema[time], tz, time_format)
-    checks = [not_null(customer, "customer id"), not_null(touchpoint, "touchpoint"), *checks]
+    cid, bad_id = id_text(customer, schema[customer])
+    checks = [
+        not_null(customer, "customer id", schema[customer]),
+        not_null(touchpoint, "touchpoint", schema[touchpoint]),
+        *([bad_id] if bad_id else []),
+        *checks,
+    ]
     conv = {
-        "__cid": pl.col(customer).cast(pl.String),
+        "__cid": cid,
         "__ts": ts,
         "__tp": pl.col(touchpoint).cast(pl.String),
     }
@@ -100,7 +109,7 @@ def _events(
     if drop_duplicates and report.count("exact events (every column equal) are unique"):
         canon = canon.unique(maintain_order=True)
     canon = canon.with_columns(**conv).select(
-        pl.col("__cid").alias("customer_id"),
+        unchanged_guard(opened, pl.col("__cid"), pl.String).alias("customer_id"),
         pl.col("__ts").alias("timestamp"),
         pl.col("__tp").alias("touchpoint"),
         *([pl.col("__score").alias("score")] if score is not None else []),
@@ -126,6 +135,8 @@ def read_events(
     scale: tuple[float, float] | None = None,
     time_format: str | None = None,
     drop_duplicates: bool = False,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> pl.LazyFrame:
     """Read a touchpoint log into the canonical events schema.
 
@@ -143,10 +154,15 @@ def read_events(
         Optional touchpoint-satisfaction column (renamed ``score``) and its scale ``(lo, hi)``;
         values off the scale are an error.
     time_format
-        A chrono format such as ``"%d/%m/%Y %H:%M"`` when timestamps are not ISO-like.
+        A chrono format such as ``"%d/%m/%Y %H:%M"`` when timestamps are not ISO-like. Dates
+        written ``01/02/2024`` (day and month order unknowable) are an error without it.
     drop_duplicates
         Remove exact duplicate rows (keeping the first). Otherwise they are kept and reported
         with a :class:`~cxkit.errors.CxDataWarning`.
+    encoding, separator
+        CSV only: the text encoding (default UTF-8; ``"latin-1"``, ``"cp1252"``, ``"utf-16"`` …
+        are decoded in memory) and the field separator (default: ``,`` — or the one the header
+        splits on, ``;``, tab or ``|``). gzip-compressed CSV is read as is.
 
     Returns
     -------
@@ -164,8 +180,10 @@ def read_events(
     Raises
     ------
     CxDataError
-        Missing or ambiguous columns, empty or unreadable files, null ids or touchpoints,
-        unparseable or missing timestamps, naive/aware mixing, scores off the scale.
+        Missing or ambiguous columns, empty or unreadable files, null, empty or blank ids or
+        touchpoints, unparseable or missing timestamps, day/month order unknown, naive/aware
+        mixing, an unknown ``tz``, scores off the scale. A file rewritten after
+        ``read_events`` makes ``collect()`` raise instead of reading the new content.
     """
     frame, report, unordered = _events(
         source,
@@ -177,6 +195,8 @@ def read_events(
         scale=scale,
         time_format=time_format,
         drop_duplicates=drop_duplicates,
+        encoding=encoding,
+        separator=separator,
     )
     finish(report)
     _register_sorted(frame, unordered)

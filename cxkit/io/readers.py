@@ -11,10 +11,10 @@ import polars as pl
 
 from cxkit.errors import CxDataError, missing_column_error
 from cxkit.io._checks import Check, ReadReport, run_checks
-from cxkit.io._convert import boolean, numeric, range_checks
+from cxkit.io._convert import boolean, id_text, numeric, range_checks
 from cxkit.io._rules import duplicates_check, finish, not_null, require_mapped
-from cxkit.io._sources import open_source
-from cxkit.schema import ARM, CUSTOMER_ID, UNIT_ID
+from cxkit.io._sources import open_source, unchanged_guard
+from cxkit.schema import ARM, CUSTOMER_ID, ID_COLUMNS, UNIT_ID
 
 __all__ = ["read_customers", "read_experiment", "read_survey"]
 
@@ -26,19 +26,29 @@ _KNOWN_SCALES = {"nps": (0, 10)}
 
 
 def _customers(
-    source: Any, *, customer: str, booleans: Sequence[str], scale: dict | None
+    source: Any,
+    *,
+    customer: str,
+    booleans: Sequence[str],
+    scale: dict | None,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> tuple[pl.LazyFrame, ReadReport]:
-    opened = open_source(source, string_columns=(customer,))
+    opened = open_source(source, string_columns=(customer,), encoding=encoding, separator=separator)
     mapping = {"customer_id": customer}
     require_mapped(opened, mapping, {"customer_id": ("customer id", "customer")})
     schema = opened.frame.collect_schema()
+    cid, bad_id = id_text(customer, schema[customer])
     checks = [
-        not_null(customer, "customer id"),
+        not_null(customer, "customer id", schema[customer]),
+        *([bad_id] if bad_id else []),
         duplicates_check(
             [customer], "customer ids", "error", "keep one row per customer (aggregate first)"
         ),
     ]
-    conv: dict[str, pl.Expr] = {"customer_id": pl.col(customer).cast(pl.String)}
+    conv: dict[str, pl.Expr] = {
+        "customer_id": unchanged_guard(opened, cid, pl.String),
+    }
     for col in dict.fromkeys([*(c for c in _KNOWN_BOOL if c in schema), *booleans]):
         if col not in schema:
             raise missing_column_error(
@@ -81,12 +91,16 @@ def read_customers(
     customer: str = CUSTOMER_ID,
     booleans: Sequence[str] = (),
     scale: dict[str, tuple[float, float]] | None = None,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> pl.LazyFrame:
     """Read one row per customer with their outcomes.
 
     ``churned`` and ``converted`` (and any column in ``booleans``) become Boolean from
     true/false, yes/no or 1/0; ``nps`` (and any column in ``scale``) is checked against its
-    scale (0–10 for NPS). Customer ids must be unique.
+    scale (0–10 for NPS). Customer ids must be unique and not empty or blank; they are text
+    (whole-number float ids from pandas, ``1.0``, become ``"1"``). ``encoding`` and
+    ``separator`` apply to CSV files as in :func:`cxkit.read_events`.
 
     Returns
     -------
@@ -99,7 +113,14 @@ def read_customers(
     >>> cx.read_customers(pl.DataFrame({"id": [1, 2], "churned": ["TRUE", "no"]}), customer="id").collect().to_dicts()
     [{'customer_id': '1', 'churned': True}, {'customer_id': '2', 'churned': False}]
     """
-    frame, report = _customers(source, customer=customer, booleans=booleans, scale=scale)
+    frame, report = _customers(
+        source,
+        customer=customer,
+        booleans=booleans,
+        scale=scale,
+        encoding=encoding,
+        separator=separator,
+    )
     finish(report)
     return frame
 
@@ -115,8 +136,12 @@ def _survey(
     na_codes: Sequence[float] | None,
     weight: str | None,
     respondent: str | None,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> tuple[pl.LazyFrame, ReadReport]:
-    opened = open_source(source, string_columns=(respondent,) if respondent else ())
+    # ids are text everywhere: the respondent column and any canonical id column (007 ≠ 7)
+    ids = tuple(dict.fromkeys([*([respondent] if respondent else []), *sorted(ID_COLUMNS)]))
+    opened = open_source(source, string_columns=ids, encoding=encoding, separator=separator)
     schema = opened.frame.collect_schema()
     names = schema.names()
     mapping = {"response_id": respondent} if respondent else {}
@@ -170,8 +195,11 @@ def _survey(
                 hint="give every response a weight ≥ 0",
             )
         )
+    for col in [c for c in ids if c in names and c not in conv]:
+        conv[col], bad_id = id_text(col, schema[col])
+        checks += [bad_id] if bad_id else []
     if respondent:
-        checks.append(not_null(respondent, "respondent id"))
+        checks.append(not_null(respondent, "respondent id", schema[respondent]))
         checks.append(
             duplicates_check([respondent], "respondent ids", "warning", "keep one row per response")
         )
@@ -179,7 +207,7 @@ def _survey(
     exprs = []
     for c in names:
         if c == respondent:
-            exprs.append(pl.col(c).cast(pl.String).alias("response_id"))
+            exprs.append(unchanged_guard(opened, conv[c], pl.String).alias("response_id"))
         elif c in conv:
             exprs.append(conv[c].alias(c))
         else:
@@ -195,6 +223,8 @@ def read_survey(
     na_codes: Sequence[float] | None = None,
     weight: str | None = None,
     respondent: str | None = None,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> pl.LazyFrame:
     """Read survey responses (wide: one rating column per touchpoint; long: ``rating``).
 
@@ -210,7 +240,11 @@ def read_survey(
     weight
         A weight column (numbers ≥ 0).
     respondent
-        A respondent id column, renamed ``response_id``.
+        A respondent id column, renamed ``response_id``. It and any ``customer_id``,
+        ``response_id``, ``respondent_id`` or ``unit_id`` column are read as text (``007``
+        stays ``"007"``).
+    encoding, separator
+        CSV only, as in :func:`cxkit.read_events`.
 
     Returns
     -------
@@ -231,6 +265,8 @@ def read_survey(
         na_codes=na_codes,
         weight=weight,
         respondent=respondent,
+        encoding=encoding,
+        separator=separator,
     )
     finish(report)
     return frame
@@ -240,10 +276,16 @@ def read_survey(
 # experiment
 # --------------------------------------------------------------------------------------------
 def _experiment(
-    source: Any, *, unit: str | None, arm: str, cluster: str | None
+    source: Any,
+    *,
+    unit: str | None,
+    arm: str,
+    cluster: str | None,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> tuple[pl.LazyFrame, ReadReport]:
     strings = tuple(c for c in (unit, cluster) if c)
-    opened = open_source(source, string_columns=strings)
+    opened = open_source(source, string_columns=strings, encoding=encoding, separator=separator)
     mapping = {"arm": arm}
     roles = {
         "unit_id": ("unit id", "unit"),
@@ -256,16 +298,19 @@ def _experiment(
         mapping["cluster"] = cluster
     require_mapped(opened, mapping, roles)
     schema = opened.frame.collect_schema()
-    checks = [not_null(arm, "arm")]
+    checks = [not_null(arm, "arm", schema[arm])]
+    conv = {}
     if unit:
+        conv["unit_id"], bad_id = id_text(unit, schema[unit])
         checks += [
-            not_null(unit, "unit id"),
+            not_null(unit, "unit id", schema[unit]),
+            *([bad_id] if bad_id else []),
             duplicates_check(
                 [unit], "unit ids", "error", "keep one row per unit (aggregate first)"
             ),
         ]
     if cluster:
-        checks.append(not_null(cluster, "cluster"))
+        checks.append(not_null(cluster, "cluster", schema[cluster]))
     checks.append(
         Check(
             column=arm,
@@ -276,10 +321,7 @@ def _experiment(
         )
     )
     report = run_checks(opened, "experiment", checks)
-    conv = {}
-    if unit:
-        conv["unit_id"] = pl.col(unit).cast(pl.String)
-    conv["arm"] = pl.col(arm)
+    conv["arm"] = unchanged_guard(opened, pl.col(arm), schema[arm])
     if cluster:
         conv["cluster"] = pl.col(cluster).cast(pl.String)
     rest = [c for c in schema.names() if c not in set(mapping.values())]
@@ -293,12 +335,16 @@ def read_experiment(
     unit: str | None = UNIT_ID,
     arm: str = ARM,
     cluster: str | None = None,
+    encoding: str | None = None,
+    separator: str | None = None,
 ) -> pl.LazyFrame:
     """Read experiment units: one row per unit with its ``arm`` and metric columns.
 
     ``unit=None`` means each row is a unit and there is no id column. ``cluster`` names the
     randomisation cluster (agent, team, store), renamed ``cluster``. Booleans written
-    ``TRUE``/``FALSE`` become Boolean; numeric columns are inferred from every row.
+    ``TRUE``/``FALSE`` become Boolean; numeric columns are inferred from every row. Unit ids
+    are text and never empty or blank. ``encoding`` and ``separator`` apply to CSV files as
+    in :func:`cxkit.read_events`.
 
     Returns
     -------
@@ -313,6 +359,8 @@ def read_experiment(
     >>> cx.read_experiment(df, unit="user", arm="version").collect().columns
     ['unit_id', 'arm', 'y']
     """
-    frame, report = _experiment(source, unit=unit, arm=arm, cluster=cluster)
+    frame, report = _experiment(
+        source, unit=unit, arm=arm, cluster=cluster, encoding=encoding, separator=separator
+    )
     finish(report)
     return frame
