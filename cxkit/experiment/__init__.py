@@ -17,35 +17,50 @@ Where the code lives:
   :func:`response_balance`;
 * :mod:`~cxkit.experiment.ordinal` — :func:`proportional_odds`;
 * :mod:`~cxkit.experiment.summary` — :func:`decision_summary`;
-* :mod:`~cxkit.experiment.power` — :func:`sample_size`, :func:`mde`.
+* :mod:`~cxkit.experiment.power` — :func:`sample_size`, :func:`mde`;
+* :mod:`~cxkit.experiment.quantile` — quantile and bootstrap metrics (unit-level values);
+* :mod:`~cxkit.experiment.direction` — one-sided tests, non-inferiority, relative intervals,
+  the decision;
+* :mod:`~cxkit.experiment.sequential` — :func:`monitor`: always-valid confidence sequences.
 
 Metric kinds: ``"proportion"`` (0/1 or Boolean; top-box and yes/no rates), ``"mean"``,
 ``"nps"`` (0–10 ratings, recoded −100/0/+100), ``"ordinal"`` (probability of superiority),
-and :class:`Metric` specs for ratio metrics (``denominator=``) and CUPED (``covariate=``).
+``"quantile"`` (median, p90), ``"bootstrap"`` (any statistic), and :class:`Metric` specs for
+ratio metrics (``denominator=``), CUPED (``covariate=``, ``denominator_covariate=``), the
+direction (``alternative=``) and non-inferiority margins.
 """
 
 from cxkit.experiment import inference, power
 from cxkit.experiment.aggregate import aggregate, distribution
-from cxkit.experiment.analysis import Analysis, analyze, from_aggregates
-from cxkit.experiment.checks import response_balance, srm, srm_counts
+from cxkit.experiment.analysis import COMPARISONS, Analysis, analyze, from_aggregates
+from cxkit.experiment.checks import SRM_METHODS, response_balance, srm, srm_counts
+from cxkit.experiment.direction import DECISIONS
 from cxkit.experiment.effects import EFFECT_COLUMNS
 from cxkit.experiment.ordinal import proportional_odds
 from cxkit.experiment.power import mde, sample_size
-from cxkit.experiment.spec import KINDS, Metric
+from cxkit.experiment.sequential import MONITOR_COLUMNS, confidence_sequence, monitor
+from cxkit.experiment.spec import ALTERNATIVES, KINDS, Metric
 from cxkit.experiment.summary import decision_summary
 
 __all__ = [
+    "ALTERNATIVES",
+    "COMPARISONS",
+    "DECISIONS",
     "EFFECT_COLUMNS",
     "KINDS",
+    "MONITOR_COLUMNS",
+    "SRM_METHODS",
     "Analysis",
     "Metric",
     "aggregate",
     "analyze",
+    "confidence_sequence",
     "decision_summary",
     "distribution",
     "from_aggregates",
     "inference",
     "mde",
+    "monitor",
     "power",
     "proportional_odds",
     "response_balance",

@@ -277,3 +277,45 @@ def test_srm_exact_binomial_and_many_arms():
         ex.srm_counts({"a": 1, "b": 2, "c": 3}, method="binomial")
     with pytest.raises(CxDataError, match="'chisquare', 'binomial'"):
         ex.srm_counts({"a": 1, "b": 2}, method="g-test")
+
+
+# ----------------------------------------------------------------------------- sequential
+def test_monitor_matches_the_growthbook_formula_by_hand():
+    rng = np.random.default_rng(5)
+    n = 1200
+    df = pl.DataFrame(
+        {
+            "arm": rng.choice(["c", "t"], n),
+            "week": rng.integers(1, 5, n),
+            "resolved": rng.random(n) < 0.6,
+            "aht": rng.lognormal(5, 0.5, n),
+        }
+    )
+    out = ex.monitor(
+        df,
+        control="c",
+        metrics={"resolved": "proportion", "aht": "mean"},
+        period="week",
+        planned_n=1000,
+    )
+    assert out.columns == ex.MONITOR_COLUMNS and out.height == 8
+    # by hand at week 3 for aht: gbstats-style half-width (Howard et al. 2021, eq. 14)
+    sub = df.filter(pl.col("week") <= 3)
+    y0 = sub.filter(pl.col("arm") == "c")["aht"].to_numpy()
+    y1 = sub.filter(pl.col("arm") == "t")["aht"].to_numpy()
+    var = y0.var(ddof=1) / y0.size + y1.var(ddof=1) / y1.size
+    big_n, la = y0.size + y1.size, -2 * np.log(0.05)
+    rho2 = (la + np.log(la + 1)) / 1000
+    half = np.sqrt(var * big_n) * np.sqrt(
+        2 * (big_n * rho2 + 1) / (big_n**2 * rho2) * np.log(np.sqrt(big_n * rho2 + 1) / 0.05)
+    )
+    rows = out.filter(pl.col("metric") == "aht").sort("period")
+    eff = y1.mean() - y0.mean()
+    assert rows["effect"][2] == pytest.approx(eff, rel=1e-12)
+    assert rows["naive_ci_low"][2] == pytest.approx(eff - 1.959963985 * np.sqrt(var))
+    # the reported sequence is the running intersection, so it is inside this look's
+    assert rows["ci_low"][2] >= eff - half - 1e-9 and rows["ci_high"][2] <= eff + half + 1e-9
+    assert (rows["ci_high"] - rows["ci_low"]).is_sorted(descending=True)
+    assert rows["p_value"].is_sorted(descending=True)
+    with pytest.raises(CxDataError, match="'proportion', 'mean'"):
+        ex.monitor(df, control="c", metrics={"aht": "nps"}, period="week")
