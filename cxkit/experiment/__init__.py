@@ -21,6 +21,7 @@ Where the code lives:
 * :mod:`~cxkit.experiment.quantile` — quantile and bootstrap metrics (unit-level values);
 * :mod:`~cxkit.experiment.direction` — one-sided tests, non-inferiority, relative intervals,
   the decision;
+* :mod:`~cxkit.experiment.planning` — :func:`solve_power`, :func:`pilot_moments`;
 * :mod:`~cxkit.experiment.sequential` — :func:`monitor`: always-valid confidence sequences.
 
 Metric kinds: ``"proportion"`` (0/1 or Boolean; top-box and yes/no rates), ``"mean"``,
@@ -37,6 +38,7 @@ from cxkit.experiment.checks import SRM_METHODS, response_balance, srm, srm_coun
 from cxkit.experiment.direction import DECISIONS
 from cxkit.experiment.effects import EFFECT_COLUMNS
 from cxkit.experiment.ordinal import proportional_odds
+from cxkit.experiment.planning import pilot_moments, solve_power
 from cxkit.experiment.power import mde, sample_size
 from cxkit.experiment.sequential import MONITOR_COLUMNS, confidence_sequence, monitor
 from cxkit.experiment.spec import ALTERNATIVES, KINDS, Metric
@@ -61,10 +63,12 @@ __all__ = [
     "inference",
     "mde",
     "monitor",
+    "pilot_moments",
     "power",
     "proportional_odds",
     "response_balance",
     "sample_size",
+    "solve_power",
     "srm",
     "srm_counts",
 ]

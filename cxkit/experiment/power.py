@@ -3,7 +3,9 @@
 Independent units (``cluster_size=1``): normal-approximation formulas,
 
 * proportion — the pooled-null formula of R ``power.prop.test`` (unequal arms allowed);
-* mean — ``n₀ = (z₁₋α/₂ + z₁₋β)² σ² (1 + 1/r) / δ²``;
+* mean — the two-sample t-test (noncentral t, both tails, ``n₀ + r·n₀ − 2`` df; exactly
+  statsmodels ``TTestIndPower``, and R ``power.t.test`` to its one-tail approximation), not
+  the normal formula, which plans one unit short;
 * NPS — the same with the trinomial variance ``σ² = 100²·(P + D − (P − D)²)`` of the
   baseline promoter (P) and detractor (D) shares.
 
@@ -208,6 +210,8 @@ def sample_size(
     else:
         n0 = (za + zb) ** 2 * sd_**2 * (1 + 1 / ratio) / mde**2
     design = (icc, cluster_size, deff, cluster_size_cv)
+    if kind == "mean" and cluster_size <= 1:
+        n0 = _t_units(mde / sd_, ratio, alpha, power)
     if cluster_size > 1:
         # the unit SD the iid formula implies, then the SD of a cluster mean
         sd_unit = abs(mde) * math.sqrt(n0 / ((za + zb) ** 2 * (1 + 1 / ratio)))
@@ -243,7 +247,7 @@ def mde(
     Examples
     --------
     >>> round(mde("mean", baseline=0, n_control=100, sd=1)["mde"].item(), 4)
-    0.3962
+    0.3981
     >>> round(mde("mean", baseline=0, n_control=500, sd=1, icc=0.05, cluster_size=50)["mde"].item(), 3)
     0.348
     """
@@ -265,9 +269,32 @@ def mde(
             return _n_prop(base, d, za, zb, ratio) - n_iid
 
         effect = float("nan") if gap(hi) > 0 else float(optimize.brentq(gap, 1e-09, hi, xtol=1e-12))
+    elif kind == "mean":
+        effect = _t_effect(n_iid, ratio, alpha, power) * sd_
     else:
         effect = float((za + zb) * sd_ * np.sqrt((1 + 1 / ratio) / n_iid))
     return _frame(kind, base, effect, alpha, power, design, float(n_control), ratio)
+
+
+def _t_units(d: float, ratio: float, alpha: float, power: float) -> float:
+    """Control units (continuous) at which the two-sample t-test reaches ``power``."""
+    za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
+    start = (za + zb) ** 2 * (1 + 1 / ratio) / d**2
+    hi = start + 50
+    while _t_power(hi, ratio, d, alpha) < power:
+        hi *= 2
+    return float(
+        optimize.brentq(lambda k: _t_power(k, ratio, d, alpha) - power, 1.5, hi, xtol=1e-10)
+    )
+
+
+def _t_effect(n0: float, ratio: float, alpha: float, power: float) -> float:
+    """Standardised effect the two-sample t-test with ``n0`` control units detects."""
+    if n0 * (1 + ratio) <= 2:
+        return float("nan")
+    return float(
+        optimize.brentq(lambda d: _t_power(n0, ratio, d, alpha) - power, 1e-9, 100, xtol=1e-12)
+    )
 
 
 def _cluster_mde(kind, base, sd_, k0, ratio, alpha, power, deff, m) -> float:

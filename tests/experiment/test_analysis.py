@@ -415,6 +415,8 @@ def test_from_aggregates_equals_analyze_and_inputs_untouched(sample):
         "treatment_value",
         "effect",
         "rel_effect",
+        "rel_ci_low",
+        "rel_ci_high",
         "ci_low",
         "ci_high",
         "p_value",

@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import polars as pl
 import pytest
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 
+from cxkit import CxDataError
 from cxkit import experiment as ex
+from cxkit.experiment import Metric
 from cxkit.experiment.power import _n_prop
 
 
@@ -23,12 +26,13 @@ def test_proportion_matches_r_power_prop_test():
 
 
 @pytest.mark.parametrize("ratio", [1.0, 2.0])
-def test_mean_matches_statsmodels_normal_ind_power(ratio):
+def test_mean_matches_statsmodels_ttest_ind_power(ratio):
     row = ex.sample_size("mean", baseline=420, mde=-15, sd=120, ratio=ratio, power=0.8).row(
         0, named=True
     )
-    # statsmodels NormalIndPower.solve_power (two-sided z-test), nobs1 = control units
-    ref = NormalIndPower().solve_power(effect_size=15 / 120, alpha=0.05, power=0.8, ratio=ratio)
+    # statsmodels TTestIndPower.solve_power (two-sided t-test; issue 16: the normal formula
+    # planned one unit short), nobs1 = control units
+    ref = TTestIndPower().solve_power(effect_size=15 / 120, alpha=0.05, power=0.8, ratio=ratio)
     assert row["n_control"] == math.ceil(ref - 1e-6)
     assert row["n_treatment"] == math.ceil(ref * ratio - 1e-6)
 
@@ -136,3 +140,63 @@ def test_power_input_errors():
         ex.sample_size("nps", baseline=0.3, mde=5)
     with pytest.raises(ValueError, match="kind"):
         ex.sample_size("ratio", baseline=0.3, mde=5)
+
+
+# ----------------------------------------------------------------------------- issue 16
+def test_mean_plans_with_the_t_test():
+    # R: power.t.test(delta = 10, sd = 120, power = 0.8)$n = 2261.438 -> 2262 per arm
+    assert ex.sample_size("mean", baseline=0, mde=10, sd=120)["n_control"].item() == 2262
+    # statsmodels TTestIndPower (both tails) exactly; R power.t.test(n = 100, power = 0.8)$delta
+    # = 0.398140 (one tail)
+    d = ex.mde("mean", baseline=0, n_control=100, sd=1)["mde"].item()
+    ref = TTestIndPower().solve_power(nobs1=100, alpha=0.05, power=0.8)
+    assert d == pytest.approx(ref, rel=1e-5)  # statsmodels' own root-finding tolerance
+    assert d == pytest.approx(0.398140045, abs=1e-5)
+
+
+def test_solve_power_for_each_unknown():
+    # R: power.t.test(n = 100, delta = 0.3, sd = 1)$power = 0.5600359
+    row = ex.solve_power("mean", baseline=0, sd=1, mde=0.3, n_control=100).row(0, named=True)
+    assert row["solved"] == "power"
+    assert row["power"] == pytest.approx(
+        TTestIndPower().power(effect_size=0.3, nobs1=100, alpha=0.05), rel=1e-6
+    )
+    assert row["power"] == pytest.approx(0.5600358537, abs=5e-5)  # R counts one tail
+    # CUPED: an expected 40 % variance reduction = sd * sqrt(0.6);
+    # R power.t.test(n = 100, delta = 0.3, sd = sqrt(0.6))$power
+    cuped = ex.solve_power("mean", baseline=0, sd=1, mde=0.3, n_control=100, var_reduction=0.4)
+    assert cuped["power"].item() == pytest.approx(
+        TTestIndPower().power(effect_size=0.3 / math.sqrt(0.6), nobs1=100, alpha=0.05), rel=1e-6
+    )
+    n = ex.solve_power("proportion", baseline=0.5, mde=0.25, power=0.9)["n_control"].item()
+    assert n == 77  # R power.prop.test(p1 = .5, p2 = .75, power = .9)$n = 76.65
+    m = ex.solve_power("mean", baseline=0, sd=1, n_control=250, power=0.8, icc=0.1, cluster_size=50)
+    assert m["solved"].item() == "mde" and m["df"].item() == 8
+    with pytest.raises(CxDataError, match="exactly one"):
+        ex.solve_power("mean", baseline=0, sd=1, mde=0.3)
+
+
+def test_pilot_moments_for_ratio_and_cuped():
+    rng = np.random.default_rng(8)
+    n = 5000
+    pre = rng.gamma(2, 2, n)
+    orders = 1 + rng.poisson(1.5, n)
+    df = pl.DataFrame(
+        {
+            "y": pre + rng.normal(0, 2, n),
+            "pre": pre,
+            "contacts": rng.poisson(0.5 * orders),
+            "orders": orders,
+        }
+    )
+    cup = ex.pilot_moments(df, Metric("y", covariate="pre"))
+    rho = np.corrcoef(df["y"], df["pre"])[0, 1]
+    assert cup["var_reduction"] == pytest.approx(rho**2, rel=1e-9)
+    assert cup["sd"] == pytest.approx(df["y"].std(), rel=1e-9)
+    rat = ex.pilot_moments(df, Metric("contacts", denominator="orders"))
+    c, o = df["contacts"].to_numpy(), df["orders"].to_numpy()
+    r = c.sum() / o.sum()
+    lin = (c - r * o) / o.mean()  # delta-method linearisation, by hand
+    assert rat["baseline"] == pytest.approx(r) and rat["sd"] == pytest.approx(lin.std(ddof=1))
+    prop = ex.pilot_moments(df.with_columns(b=pl.col("contacts") > 0), "proportion", column="b")
+    assert prop["kind"] == "proportion" and prop["sd"] is None
