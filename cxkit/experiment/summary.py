@@ -72,6 +72,11 @@ def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[
                 f"{row['metric']} stayed within its margin of "
                 f"{_fmt_value(m.margin, m, diff=True).lstrip('+')} ({eff}, {ci})."
             )
+        elif dec == "non_inferior":
+            text = (
+                f"{row['metric']} is non-inferior: the change is not worse by its margin or "
+                f"more ({eff}, {ci}, p_adj = {row['p_adj']:.2g})."
+            )
         elif dec == "inconclusive":
             text = f"{row['metric']}: inconclusive — the data cannot rule out a harm beyond the margin ({eff}, {ci})."
         else:
