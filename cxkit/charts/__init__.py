@@ -1,15 +1,21 @@
-"""Altair chart builders: each takes a cxkit result frame and returns an ``alt.Chart``.
+"""Altair chart builders: each takes a cxkit result frame and returns an Altair chart.
 
-Charts never show or save themselves. One theme (:func:`theme`) and an offline SVG renderer
-are enabled by :func:`setup`, which ``import cxkit`` calls. Charts import only the base
-(``cxkit.schema`` labels), never an analysis package, and take result frames with either the
-old or the new column names (``diff``/``effect``, ``low_base``/``base_flag``).
+Charts never show or save themselves, and importing them changes nothing global: each chart
+carries the cxkit theme in its own config and shows itself the cxkit way (``theme``):
+interactive Vega-Lite with tooltips in JupyterLab, offline, with a static SVG alongside for
+reports. ``set_mode("static" | "interactive")`` switches cxkit's charts (one call);
+``save(chart, "x.html" | ".svg" | ".png")`` writes offline files; ``use_theme()`` applies the
+theme to your own Altair charts; ``themed(a | b)`` gives a composition the cxkit display.
+Charts import only the base (``cxkit.schema`` labels), never an analysis package, and take
+result frames with either the old or the new column names (``diff``/``effect``,
+``low_base``/``base_flag``).
 
-Modules: ``theme`` (theme, palette, set-up) · ``journey`` · ``satisfaction`` · ``experiment`` ·
-``loyalty`` ·
+Modules: ``theme`` (theme, palette, display modes, SVG with tooltips, save) · ``journey`` ·
+``satisfaction`` · ``experiment`` · ``loyalty`` ·
 private ``_common`` (column checks and renames shared by the chart modules).
 """
 
+from cxkit.charts import loyalty as _loyalty
 from cxkit.charts.experiment import checks_badge, distribution_chart, forest_plot
 from cxkit.charts.journey import (
     emotion_curve,
@@ -18,7 +24,6 @@ from cxkit.charts.journey import (
     sankey,
     transition_heatmap,
 )
-from cxkit.charts.loyalty import hazard_ratio_chart, retention_chart, value_at_stake_chart
 from cxkit.charts.satisfaction import (
     drivers_chart,
     importance_performance_chart,
@@ -26,9 +31,27 @@ from cxkit.charts.satisfaction import (
     scores_chart,
     trend_chart,
 )
-from cxkit.charts.theme import PALETTE, setup, theme
+from cxkit.charts.theme import (
+    MODES,
+    PALETTE,
+    builder,
+    get_mode,
+    save,
+    set_mode,
+    setup,
+    theme,
+    themed,
+    to_svg,
+    use_theme,
+)
+
+# the loyalty builders, themed here (their module returns plain Altair charts)
+retention_chart = builder(_loyalty.retention_chart)
+hazard_ratio_chart = builder(_loyalty.hazard_ratio_chart)
+value_at_stake_chart = builder(_loyalty.value_at_stake_chart)
 
 __all__ = [
+    "MODES",
     "PALETTE",
     "checks_badge",
     "distribution_chart",
@@ -36,16 +59,22 @@ __all__ = [
     "emotion_curve",
     "forest_plot",
     "funnel_chart",
+    "get_mode",
     "hazard_ratio_chart",
     "importance_performance_chart",
     "nps_bar",
     "pain_point_chart",
     "retention_chart",
     "sankey",
+    "save",
     "scores_chart",
+    "set_mode",
     "setup",
     "theme",
+    "themed",
+    "to_svg",
     "transition_heatmap",
     "trend_chart",
+    "use_theme",
     "value_at_stake_chart",
 ]

@@ -10,16 +10,29 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
+from cxkit.errors import CxDataError
 from cxkit.schema import BASE_OK, BASE_SUPPRESSED
 
 __all__ = ["need", "plain", "with_base_flag", "with_renamed"]
 
 
 def need(frame: pl.DataFrame, columns: Sequence[str], fn: str, source: str) -> None:
-    """Raise ``ValueError`` naming the function and the result it needs when columns are missing."""
+    """Raise ``CxDataError`` naming the function and the result it needs when columns are missing."""
+    if not isinstance(frame, pl.DataFrame):
+        raise CxDataError(
+            f"{fn}() needs the polars DataFrame from {source}, got {type(frame).__name__}.",
+            rule="a chart takes a cxkit result frame",
+            hint=f"pass the result of {source} (collect a LazyFrame with .collect())",
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{fn}() needs the frame from {source}; columns missing: {missing}")
+        raise CxDataError(
+            f"{fn}() needs the frame from {source}; columns missing: {missing}",
+            source=fn,
+            column=missing[0],
+            rule=f"the frame has the columns {list(columns)}",
+            hint=f"pass the result of {source}, unchanged",
+        )
 
 
 def with_renamed(frame: pl.DataFrame, renames: Mapping[str, str]) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import altair as alt
 import polars as pl
 
 from cxkit.charts._common import need
-from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
+from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
 
 __all__ = ["checks_badge", "distribution_chart", "forest_plot"]
 
@@ -30,6 +30,7 @@ _DECISION_COLOURS = {
 }
 
 
+@builder
 def forest_plot(
     effects: pl.DataFrame, *, title: str | None = None, level: float = 0.95
 ) -> alt.FacetChart:
@@ -125,6 +126,7 @@ def forest_plot(
     )
 
 
+@builder
 def distribution_chart(dist: pl.DataFrame, *, title: str | None = None) -> alt.Chart:
     """Distribution of a metric per arm: grouped bars for ratings, step lines for histograms.
 
@@ -198,6 +200,7 @@ def distribution_chart(dist: pl.DataFrame, *, title: str | None = None) -> alt.C
     )
 
 
+@builder
 def checks_badge(checks: pl.DataFrame) -> alt.Chart:
     """Badge of the data-quality checks (sample ratio, response rate): green OK / red alarm.
 

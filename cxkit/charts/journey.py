@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from cxkit.charts._common import need, plain, with_base_flag, with_renamed
-from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
+from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
 from cxkit.schema import BASE_SUPPRESSED, CONTINUES, END, OTHER, START
 
 __all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
@@ -96,6 +96,7 @@ def _sankey_layout(flows: pl.DataFrame, gap: float) -> tuple[pl.DataFrame, pl.Da
     return pl.DataFrame(node_rows), pl.DataFrame(link_rows)
 
 
+@builder
 def sankey(
     flows: pl.DataFrame,
     *,
@@ -185,6 +186,7 @@ def sankey(
 # --------------------------------------------------------------------------------------------
 # transitions
 # --------------------------------------------------------------------------------------------
+@builder
 def transition_heatmap(
     transitions: pl.DataFrame,
     *,
@@ -256,6 +258,7 @@ _FUNNEL_COLS = {
 }
 
 
+@builder
 def funnel_chart(funnel: pl.DataFrame, *, title: str = "Funnel") -> alt.Chart:
     """Customers reaching each step (bars), labelled with the conversion from step 1.
 
@@ -315,6 +318,7 @@ def funnel_chart(funnel: pl.DataFrame, *, title: str = "Funnel") -> alt.Chart:
 _METRIC_TITLE = {"mean": "mean score", "csat_top_box": "CSAT (top-box share)", "nps": "NPS"}
 
 
+@builder
 def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion curve") -> alt.Chart:
     """Score per touchpoint/stage in journey order, with its CI band and n (low base greyed).
 
@@ -375,6 +379,7 @@ def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion c
     return alt.layer(band, line, points, n_text).properties(title=alt.Title(title, subtitle=sub))
 
 
+@builder
 def pain_point_chart(
     pain: pl.DataFrame, *, top: int = 15, outcome: str = "outcome", title: str = "Pain points"
 ) -> alt.Chart:

@@ -19,7 +19,7 @@ import altair as alt
 import polars as pl
 
 from cxkit.charts._common import need
-from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE
+from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
 
 __all__ = [
     "drivers_chart",
@@ -56,6 +56,7 @@ def _fmt_value(metric: str) -> tuple[str, str, bool]:
     return {"ces_mean": "CES (mean)"}.get(metric, "Mean score"), ".2f", False
 
 
+@builder
 def nps_bar(
     breakdown: pl.DataFrame, *, group: str | None = None, title: str = "Net Promoter Score"
 ) -> alt.LayerChart:
@@ -145,6 +146,7 @@ def nps_bar(
     return alt.layer(bars, text).properties(width=520, height=height, title=title)
 
 
+@builder
 def scores_chart(
     scores: pl.DataFrame,
     *,
@@ -257,6 +259,7 @@ def _notes(frame: pl.DataFrame) -> str:
     return "; ".join(notes)
 
 
+@builder
 def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
     """Driver importance (bars) with bootstrap CIs, most important first.
 
@@ -347,6 +350,7 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
     )
 
 
+@builder
 def importance_performance_chart(
     ipa: pl.DataFrame, *, title: str = "Importance vs. performance"
 ) -> alt.LayerChart:
@@ -410,6 +414,7 @@ def importance_performance_chart(
     return alt.layer(vline, hline, points, text).properties(width=520, height=340, title=title)
 
 
+@builder
 def trend_chart(
     trend: pl.DataFrame, *, period: str | None = None, title: str = "Trend with control limits"
 ) -> alt.LayerChart:
