@@ -47,11 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     setup_logging()
     warnings.simplefilter("default", CxDataWarning)
+    from cxkit.report import ReportConfigError
+
     try:
         return int(args.func(args) or 0)
     except CxDataError as exc:
         print(f"cxkit: {exc}", file=sys.stderr)
         return 1
+    except ReportConfigError as exc:  # a usage or configuration error: no traceback
+        print(f"cxkit: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.resources
+import math
 import os
 import shutil
 import sys
@@ -35,11 +36,37 @@ DEFAULT_JOBS = max(1, min(2, os.cpu_count() or 1))
 SAMPLE_FILES = ("events.parquet", "customers.parquet", "survey.parquet", "experiment.parquet")
 
 
+def _timeout(text: str) -> float:
+    """``--timeout``: a finite number of seconds above zero (argparse exits 2 otherwise)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, e.g. 120; got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds above 0, e.g. 120; got {text!r}")
+    return value
+
+
+def _usable_out(out: str) -> str | None:
+    """Why ``--out`` cannot hold the reports (None when it can)."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        return f"--out {out!r} is a file, not a folder: name a folder for the reports"
+    parent = next((p for p in [path, *path.parents] if p.exists()), None)
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        return f"--out {out!r}: {parent} is not writable: name a folder you can write to"
+    return None
+
+
 def _run(specs, args: argparse.Namespace) -> int:
     from cxkit.report import run_reports
 
     if not specs:
         print("cxkit: no reports to run (reports.toml lists none)", file=sys.stderr)
+        return 2
+    problem = _usable_out(args.out)
+    if problem:
+        print(f"cxkit: {problem}", file=sys.stderr)
         return 2
     start = time.perf_counter()
     outcomes = run_reports(specs, args.out, timeout=args.timeout, jobs=args.jobs)
@@ -140,7 +167,7 @@ def _common(p: argparse.ArgumentParser, config_default: str | None = "reports.to
     p.add_argument("--out", default="reports", help="output folder (default reports)")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=_timeout,
         default=600.0,
         help="seconds one notebook cell may run before the report fails (default 600)",
     )
@@ -209,7 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     setup_logging()
-    return int(args.func(args) or 0)
+    from cxkit.report import ReportConfigError
+
+    try:
+        return int(args.func(args) or 0)
+    except ReportConfigError as exc:
+        print(f"cxkit: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

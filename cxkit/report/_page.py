@@ -18,9 +18,17 @@ from typing import Any
 
 from cxkit.report._css import PAGE_CSS
 from cxkit.report.display import RECORD_MIMETYPE
-from cxkit.report.sanitize import CSP, ID_COLUMNS, markdown_to_html, sanitize, strip_ansi
+from cxkit.report.masking import Masker, mapped_id_columns
+from cxkit.report.sanitize import CSP, markdown_to_html, sanitize, strip_ansi
 
-__all__ = ["format_value", "render_index_html", "render_report_html"]
+__all__ = [
+    "clean_results",
+    "format_value",
+    "index_entry",
+    "page_masker",
+    "render_index_html",
+    "render_report_html",
+]
 
 _HIDDEN_CELL_TAGS = {"parameters", "injected-parameters", "papermill-error-cell-tag", "remove-cell",
                      "remove_cell"}  # fmt: skip
@@ -78,12 +86,32 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+URL_DATA_NOTICE = (
+    "(A chart that loads its data from a URL was not drawn: reports never use the network. "
+    "Pass the data itself to the chart, e.g. alt.Chart(frame).)"
+)
+
+
+def _url_data(spec: Any) -> bool:
+    """Whether a Vega-Lite spec (at any depth) takes data from a URL."""
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and "url" in data:
+            return True
+        return any(_url_data(v) for k, v in spec.items() if k != "data")
+    if isinstance(spec, list):
+        return any(_url_data(v) for v in spec)
+    return False
+
+
 def _svg_from_vegalite(spec: Any) -> str | None:
     """Render a Vega-Lite spec to SVG offline (no data may be fetched from any URL)."""
     try:
         import vl_convert as vlc
 
         spec = json.loads(spec) if isinstance(spec, str) else spec
+        if _url_data(spec):
+            return None
         m = re.search(r"/v(\d+\.\d+)", str(spec.get("$schema", "")))
         try:
             return vlc.vegalite_to_svg(
@@ -104,74 +132,78 @@ def _image(mime: str, data: Any) -> str:
     return f'<img alt="" src="data:{mime};base64,{raw}">'
 
 
-_ID_TEXT = re.compile(r"\b(?:" + "|".join(sorted(ID_COLUMNS)) + r")\b", re.IGNORECASE)
 ID_TEXT_NOTICE = (
     "(A text output that names an id column was left out of this report so that no raw "
     "customer id is shown. Show tables with cx.table(...), which masks id columns.)"
 )
+_LINE_WITHHELD = "    (a line naming an id column is withheld; see the executed notebook)"
 
 
-def _safe_text(text: str) -> str:
-    """Escaped ``<pre>`` content; text that names an id column is replaced by a notice.
-
-    Plain text cannot be masked column by column (``print(frame)``), so it is withheld.
-    """
-    return _e(ID_TEXT_NOTICE if _ID_TEXT.search(text) else text)
+def _safe_text(text: str, masker: Masker) -> str:
+    """Escaped ``<pre>`` content: text that names an id column is replaced by a notice (plain
+    text cannot be masked column by column: ``print(frame)``); other text has ids masked."""
+    return _e(ID_TEXT_NOTICE if masker.names_an_id(text) else masker.text(text))
 
 
-def _render_output(out: dict[str, Any], key: str) -> str:
+def _traceback(out: dict[str, Any], masker: Masker) -> str:
+    """An error's traceback for readers: lines naming an id column withheld (an error may quote
+    example rows; the executed notebook beside the page keeps them), example rows withheld."""
+    lines = strip_ansi("\n".join(out.get("traceback", []))).splitlines()
+    lines = [_LINE_WITHHELD if masker.names_an_id(line) else line for line in lines]
+    return masker.error_text("\n".join(lines))
+
+
+def _render_output(out: dict[str, Any], key: str, masker: Masker | None = None) -> str:
+    masker = masker or Masker()
     kind = out.get("output_type")
     if kind in {"display_data", "execute_result"}:
         data = out.get("data", {})
         if RECORD_MIMETYPE in data:
             return ""
         if "image/svg+xml" in data:
-            return sanitize(_text(data["image/svg+xml"]), id_prefix=key)
+            return sanitize(_text(data["image/svg+xml"]), id_prefix=key, masker=masker)
         for mime, spec in data.items():
             if _VEGALITE.match(mime):
+                if _url_data(json.loads(spec) if isinstance(spec, str) else spec):
+                    return f"<p><em>{_e(URL_DATA_NOTICE)}</em></p>"
                 svg = _svg_from_vegalite(spec)
                 if svg:
-                    return sanitize(svg, id_prefix=key)
+                    return sanitize(svg, id_prefix=key, masker=masker)
         if "text/html" in data:
-            return sanitize(_text(data["text/html"]), id_prefix=key)
+            return sanitize(_text(data["text/html"]), id_prefix=key, masker=masker)
         if "text/markdown" in data:
-            return markdown_to_html(_text(data["text/markdown"]), allow_links=False)
+            md = _text(data["text/markdown"])
+            if masker.names_an_id(md) and "|" in md:  # a Markdown table with an id column
+                return f"<pre>{_e(ID_TEXT_NOTICE)}</pre>"
+            return markdown_to_html(md, allow_links=False, masker=masker)
         for mime in _IMAGE_TYPES:
             if mime in data:
                 return _image(mime, data[mime])
         text = _text(data.get("text/plain", "")).strip()
-        return f"<pre>{_safe_text(strip_ansi(text))}</pre>" if text else ""
+        return f"<pre>{_safe_text(strip_ansi(text), masker)}</pre>" if text else ""
     if kind == "error":
-        lines = strip_ansi("\n".join(out.get("traceback", []))).splitlines()
-        # an error may quote example rows: lines naming an id column are withheld (the
-        # executed notebook beside the page keeps them for the analyst)
-        lines = [
-            "    (a line naming an id column is withheld; see the executed notebook)"
-            if _ID_TEXT.search(line)
-            else line
-            for line in lines
-        ]
-        return '<pre class="cx-traceback">' + _e("\n".join(lines)) + "</pre>"
+        return '<pre class="cx-traceback">' + _e(_traceback(out, masker)) + "</pre>"
     return ""
 
 
-def _render_streams(chunks: list[tuple[str, str]]) -> str:
+def _render_streams(chunks: list[tuple[str, str]], masker: Masker | None = None) -> str:
+    masker = masker or Masker()
     parts = []
     for name in ("stdout", "stderr"):
         text = strip_ansi("".join(t for n, t in chunks if n == name)).rstrip()
         if not text:
             continue
         if name == "stdout":
-            parts.append(f'<pre class="cx-stdout">{_safe_text(text)}</pre>')
+            parts.append(f'<pre class="cx-stdout">{_safe_text(text, masker)}</pre>')
         else:
             parts.append(
                 '<details class="cx-stderr"><summary>Messages from the run</summary>'
-                f"<pre>{_safe_text(text)}</pre></details>"
+                f"<pre>{_safe_text(text, masker)}</pre></details>"
             )
     return "".join(parts)
 
 
-def _render_cell_outputs(cell: dict[str, Any], cell_no: int) -> str:
+def _render_cell_outputs(cell: dict[str, Any], cell_no: int, masker: Masker) -> str:
     parts: list[str] = []
     streams: list[tuple[str, str]] = []
     outputs = cell.get("outputs", [])
@@ -188,24 +220,25 @@ def _render_cell_outputs(cell: dict[str, Any], cell_no: int) -> str:
             continue
         if out.get("output_type") == "error":
             continue  # shown in the failure box
-        rendered = _render_output(out, f"c{cell_no}o{j}-")
+        rendered = _render_output(out, f"c{cell_no}o{j}-", masker)
         if rendered:
             parts.append(f'<div class="cx-output">{rendered}</div>')
     if streams:
-        parts.append(f'<div class="cx-output">{_render_streams(streams)}</div>')
+        parts.append(f'<div class="cx-output">{_render_streams(streams, masker)}</div>')
     return "".join(parts)
 
 
-def _failure_box(cell: dict[str, Any], error: dict[str, Any]) -> str:
+def _failure_box(cell: dict[str, Any], error: dict[str, Any], masker: Masker) -> str:
     tb = ""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
-            tb = strip_ansi("\n".join(out.get("traceback", [])))
+            tb = _traceback(out, masker)
     where = f"code cell {error['code_cell']}" if error.get("code_cell") else "a code cell"
+    evalue = masker.error_text(str(error.get("evalue")))
     return (
         '<section class="cx-error" id="cx-failed-cell">'
         f"<h3>This step failed ({_e(where)})</h3>"
-        f"<p><strong>{_e(str(error.get('ename')))}</strong>: {_e(str(error.get('evalue')))}</p>"
+        f"<p><strong>{_e(str(error.get('ename')))}</strong>: {_e(evalue)}</p>"
         f'<p>The step that failed:</p><pre class="cx-failed-code">{_e(_text(cell.get("source", "")))}</pre>'
         + (f'<p>Traceback:</p><pre class="cx-traceback">{_e(tb)}</pre>' if tb else "")
         + "</section>"
@@ -257,15 +290,39 @@ def _meta_header(results: dict[str, Any]) -> str:
     )
 
 
-def render_report_html(nb: Any, results: dict[str, Any]) -> str:
-    """The self-contained report page for an executed notebook and its ``results.json`` data."""
+def page_masker(nb: Any, parameters: dict[str, Any], id_columns=()) -> Masker:
+    """The masker of a report page: the id columns of :mod:`~cxkit.report.masking`, those the
+    notebook's readers were given (``customer="Customer ID"``) and ``id_columns``."""
+    code = [_text(c.get("source", "")) for c in nb.cells if c.get("cell_type") == "code"]
+    return Masker(extra=[*mapped_id_columns(code, parameters), *id_columns])
+
+
+def clean_results(results: dict[str, Any], masker: Masker) -> dict[str, Any]:
+    """``results.json`` content with ids masked in recorded values, labels and the error."""
+    out = dict(results)
+    out["results"] = masker.json(results.get("results") or {})
+    out["labels"] = masker.json(results.get("labels") or {})
+    if isinstance(results.get("error"), dict):
+        err = dict(results["error"])
+        err["evalue"] = masker.error_text(str(err.get("evalue")))
+        out["error"] = err
+    return out
+
+
+def render_report_html(nb: Any, results: dict[str, Any], masker: Masker | None = None) -> str:
+    """The self-contained report page for an executed notebook and its ``results.json`` data.
+
+    ``masker`` (default: :func:`page_masker`) learns the ids it masks on the page; pass it on
+    to :func:`clean_results` so that ``results.json`` masks them too."""
+    if masker is None:
+        masker = page_masker(nb, results.get("parameters") or {})
     error = results.get("error")
     failed_index = error.get("cell_index") if error else None
     body: list[str] = []
     if error:
         body.append(
             '<div class="cx-banner-failed"><strong>This report failed.</strong> '
-            f"{_e(str(error.get('ename')))}: {_e(str(error.get('evalue')))} "
+            f"{_e(str(error.get('ename')))}: {_e(masker.error_text(str(error.get('evalue'))))} "
             + (
                 '<a href="#cx-failed-cell">Go to the failing step.</a>'
                 if failed_index is not None
@@ -278,17 +335,22 @@ def render_report_html(nb: Any, results: dict[str, Any]) -> str:
         if tags & _HIDDEN_CELL_TAGS:
             continue
         if cell.cell_type == "markdown":
-            body.append(markdown_to_html(_text(cell.source), attachments=_attachments(cell)))
+            body.append(
+                markdown_to_html(_text(cell.source), attachments=_attachments(cell), masker=masker)
+            )
         elif cell.cell_type == "code":
             if not tags & _HIDDEN_OUTPUT_TAGS:
-                body.append(_render_cell_outputs(cell, i))
+                body.append(_render_cell_outputs(cell, i, masker))
             if i == failed_index:
-                body.append(_failure_box(cell, error))
+                body.append(_failure_box(cell, error, masker))
     if error and failed_index is None:
+        evalue = masker.error_text(str(error.get("evalue")))
         body.append(
             '<section class="cx-error" id="cx-failed-cell"><h3>The run failed</h3>'
-            f"<p><strong>{_e(str(error.get('ename')))}</strong>: {_e(str(error.get('evalue')))}</p></section>"
+            f"<p><strong>{_e(str(error.get('ename')))}</strong>: {_e(evalue)}</p></section>"
         )
+    # ids learnt anywhere on the page (a masked column, an id axis) are masked everywhere
+    body = [masker.html_text(part) for part in body]
     run = results.get("run", {})
     footer = (
         f"Generated by cxkit {_e(str(run.get('cxkit_version', '')))} from "
@@ -301,8 +363,43 @@ def render_report_html(nb: Any, results: dict[str, Any]) -> str:
     )
 
 
-def render_index_html(entries: list[dict[str, Any]]) -> str:
-    """The index page: one row per report with its link, status and key numbers."""
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def index_entry(data: dict[str, Any], folder: str) -> tuple[dict[str, Any], str | None]:
+    """A ``results.json`` checked for the index: the entry, or the reason it cannot be shown.
+
+    >>> index_entry({"name": "a", "run": {"duration_s": None}}, "a")[1] is None
+    True
+    >>> index_entry({"name": "a", "results": [1]}, "a")[1]
+    "'results' is not an object"
+    """
+    kinds = {
+        "run": dict,
+        "results": dict,
+        "labels": dict,
+        "files": dict,
+        "error": (dict, type(None)),
+    }
+    for key, kind in kinds.items():
+        if key in data and not isinstance(data[key], kind):
+            return data, f"{key!r} is not an object"
+    run = data.get("run") or {}
+    if run.get("duration_s") is not None and _number(run.get("duration_s")) is None:
+        return data, "'run.duration_s' is not a number"
+    entry = dict(data)
+    html_name = str((data.get("files") or {}).get("html", ""))
+    entry["_href"] = f"{folder}/{html_name}"
+    return entry, None
+
+
+def render_index_html(
+    entries: list[dict[str, Any]], skipped: list[tuple[str, str]] | tuple = ()
+) -> str:
+    """The index page: one row per report with its link, status and key numbers; ``skipped``
+    names the ``results.json`` files that could not be read, and why."""
+    masker = Masker()
     rows = []
     for d in entries:
         status = str(d.get("status", "failed"))
@@ -310,18 +407,22 @@ def render_index_html(entries: list[dict[str, Any]]) -> str:
         labels = d.get("labels", {})
         shown = [(k, v) for k, v in (d.get("results") or {}).items() if _headline(v)][:8]
         nums = "".join(
-            f"<li>{_e(str(labels.get(k) or k))}: <strong>{_e(format_value(v))}</strong></li>"
+            f"<li>{_e(str(labels.get(k) or k))}: "
+            f"<strong>{_e(format_value(masker.json(v, str(k))))}</strong></li>"
             for k, v in shown
         )
         err = d.get("error") or {}
         if err:
-            nums += f"<li>{_e(str(err.get('ename')))}: {_e(str(err.get('evalue')))[:200]}</li>"
+            evalue = masker.error_text(str(err.get("evalue"))).splitlines()[0][:200]
+            nums += f"<li>{_e(str(err.get('ename')))}: {_e(evalue)}</li>"
         generated = str(run.get("finished_at", "")).replace("T", " ").replace("+00:00", " UTC")
+        duration = _number(run.get("duration_s"))
         rows.append(
             f'<tr><td><a href="{_e(str(d.get("_href", "")), quote=True)}">{_e(str(d.get("title", "")))}</a>'
             f"<br><small>{_e(str(d.get('name', '')))}</small></td>"
             f'<td><span class="cx-status cx-status-{_e(status)}">{_e(status.upper())}</span></td>'
-            f"<td>{_e(generated)}<br><small>{float(run.get('duration_s', 0)):.1f} s</small></td>"
+            f"<td>{_e(generated)}<br><small>"
+            f"{'–' if duration is None else f'{duration:.1f}'} s</small></td>"
             f'<td><ul class="cx-kv">{nums}</ul></td></tr>'
         )
     n_failed = sum(1 for d in entries if d.get("status") != "ok")
@@ -335,6 +436,10 @@ def render_index_html(entries: list[dict[str, Any]]) -> str:
         if rows
         else "<p>No reports yet: run <code>cxkit report run</code>.</p>"
     )
+    if skipped:
+        items = "".join(f"<li>{_e(where)}: {_e(why)}</li>" for where, why in skipped)
+        body += f'<section class="cx-error"><h3>Not shown: unreadable results</h3><ul>{items}</ul></section>'
+    body = masker.html_text(body)
     footer = (
         f"cxkit {_e(str(version))} · every report is one offline HTML file beside its results.json."
     )

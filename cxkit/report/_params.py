@@ -27,6 +27,7 @@ __all__ = [
     "coerce_parameter",
     "notebook_parameters",
     "parse_assignments",
+    "read_notebook",
     "typed_parameters",
 ]
 
@@ -110,6 +111,19 @@ def _kind_of_value(value: Any) -> tuple[str, str]:
     return "any", "any"
 
 
+def read_notebook(path: str | Path) -> Any:
+    """Read a notebook; one that is not a readable notebook is a :class:`ReportConfigError`."""
+    import nbformat
+
+    try:
+        return nbformat.read(Path(path), as_version=4)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ReportConfigError(
+            f"{path} is not a readable Jupyter notebook ({type(exc).__name__}): "
+            "open and save it in Jupyter, or check that you named the .ipynb file"
+        ) from None
+
+
 def _parameter_cell(nb: Any) -> str | None:
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
@@ -140,12 +154,10 @@ def notebook_parameters(notebook: str | Path | Any) -> dict[str, Parameter]:
     {'n': 'int', 'label': 'str', 'xs': 'list[float]'}
     """
     if isinstance(notebook, str | Path):
-        import nbformat
-
         path = Path(notebook)
         if not path.is_file():
             raise ReportConfigError(f"Notebook not found: {path}")
-        nb = nbformat.read(path, as_version=4)
+        nb = read_notebook(path)
     else:
         nb = notebook
     source = _parameter_cell(nb)

@@ -18,12 +18,13 @@ from typing import Any
 from cxkit.report._params import (
     ReportConfigError,
     notebook_parameters,
+    read_notebook,
     typed_parameters,
 )
 
 __all__ = ["ReportSpec", "load_config", "select_reports"]
 
-_CONFIG_KEYS = {"name", "notebook", "title", "parameters", "matrix", "requires"}
+_CONFIG_KEYS = {"name", "notebook", "title", "parameters", "matrix", "requires", "id_columns"}
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9._=+-]+")
 
 
@@ -39,6 +40,9 @@ class ReportSpec:
     #: Files the report needs (e.g. a public dataset outside the repository); when one is
     #: missing the report is skipped with a message instead of failing.
     requires: tuple[Path, ...] = ()
+    #: Columns that hold ids besides the ones cxkit knows (``customer_id``, ``Customer ID``,
+    #: the columns mapped in the notebook's ``read_*`` calls): masked in the report.
+    id_columns: tuple[str, ...] = ()
 
     def missing_requirements(self) -> list[Path]:
         """The required files that do not exist."""
@@ -84,6 +88,12 @@ def _spec_from_entry(entry: dict[str, Any], base: Path, where: str) -> list[Repo
             f'{where} ({name}): requires must be a list of paths, e.g. ["../data/x.csv"]'
         )
     requires = tuple((base / r).resolve() for r in requires_raw)
+    ids = entry.get("id_columns", [])
+    if not isinstance(ids, list) or not all(isinstance(c, str) and c for c in ids):
+        raise ReportConfigError(
+            f'{where} ({name}): id_columns must be a list of column names, e.g. ["Kundennr"]'
+        )
+    id_columns = tuple(ids)
     params_decl = notebook_parameters(notebook)
     raw_params = entry.get("parameters", {})
     matrix = entry.get("matrix", {})
@@ -92,7 +102,12 @@ def _spec_from_entry(entry: dict[str, Any], base: Path, where: str) -> list[Repo
     source = f"notebook {entry['notebook']!r} (report {name!r})"
     params = typed_parameters(params_decl, raw_params, raw=False, source=source)
     if not matrix:
-        return [ReportSpec(name, notebook, title, params, base_name=name, requires=requires)]
+        return [
+            ReportSpec(
+                name, notebook, title, params, base_name=name, requires=requires,
+                id_columns=id_columns,
+            )
+        ]  # fmt: skip
     for key, values in matrix.items():
         if not isinstance(values, list) or not values:
             raise ReportConfigError(
@@ -114,6 +129,7 @@ def _spec_from_entry(entry: dict[str, Any], base: Path, where: str) -> list[Repo
                 {**params, **extra},
                 base_name=name,
                 requires=requires,
+                id_columns=id_columns,
             )
         )
     return specs
@@ -165,9 +181,7 @@ def load_config(path: str | Path) -> list[ReportSpec]:
 
 
 def _notebook_title(notebook: Path) -> str:
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
+    nb = read_notebook(notebook)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():

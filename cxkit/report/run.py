@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -21,7 +22,7 @@ from cxkit._version import __version__
 from cxkit.report._params import ReportConfigError, notebook_parameters
 from cxkit.report.config import ReportSpec
 from cxkit.report.display import RECORD_MIMETYPE, json_safe
-from cxkit.report.files import input_files, write_files
+from cxkit.report.files import input_files, remove_stale, write_files
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -112,7 +113,10 @@ def _execute(
     from papermill.execute import remove_error_markers
 
     runner_error: dict[str, Any] | None = None
+    for stale in remove_stale(folder):
+        logger.info("removed %s, left by a run that was killed", stale)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".run-") as tmp:
+        (Path(tmp) / "pid").write_text(str(os.getpid()))  # whose run this is (remove_stale)
         executed = Path(tmp) / "executed.ipynb"
         # papermill's own regex parsing of the parameter cell warns about annotations it does
         # not understand ("Unable to parse line", "unknown parameter"); we type-check ourselves
@@ -232,7 +236,7 @@ def run_report(
     import nbformat
     import papermill
 
-    from cxkit.report._page import render_report_html
+    from cxkit.report._page import clean_results, page_masker, render_report_html
 
     folder = Path(out_dir) / spec.slug
     folder.mkdir(parents=True, exist_ok=True)
@@ -271,13 +275,28 @@ def run_report(
     }
     files = {"html": html_path.name, "notebook": nb_out.name}
     results = _results(spec, nb, error, effective, inputs, run, files)
-    write_files(
-        {
-            nb_out: nbformat.writes(nb),
-            html_path: render_report_html(nb, results),
-            results_path: json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+    masker = page_masker(nb, effective, spec.id_columns)
+    page = render_report_html(nb, results, masker)  # masks ids, and learns them for ...
+    results = clean_results(results, masker)  # ... results.json (and so the index)
+    try:  # one set, renamed in this order: results.json last, the set's commit marker
+        write_files(
+            {
+                nb_out: nbformat.writes(nb),
+                html_path: page,
+                results_path: json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+            }
+        )
+    except OSError as exc:  # a full disk, a read-only folder: this report failed, not the batch
+        logger.error("%s: its files could not be written (%s); the previous set is kept",
+                     spec.name, exc)  # fmt: skip
+        results["status"] = "failed"
+        results["error"] = {
+            "cell_index": None,
+            "code_cell": None,
+            "execution_count": None,
+            "ename": type(exc).__name__,
+            "evalue": f"the report's files could not be written: {exc.strerror or exc}",
         }
-    )
     status = results["status"]
     return ReportOutcome(spec, status, html_path, results_path, nb_out, duration, results)
 
@@ -296,22 +315,30 @@ def write_index(out_dir: str | Path) -> Path:
     >>> write_index(tempfile.mkdtemp()).name
     'index.html'
     """
-    from cxkit.report._page import render_index_html
+    from cxkit.report._page import index_entry, render_index_html
 
     out = Path(out_dir)
     entries = []
+    unreadable: list[tuple[str, str]] = []
     for path in sorted(out.glob("*/results.json")):
+        where = f"{path.parent.name}/{path.name}"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            unreadable.append((where, f"not readable JSON ({type(exc).__name__})"))
             continue
-        if data.get("schema") != RESULTS_SCHEMA:
+        if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
+            continue  # not a cxkit report folder
+        entry, problem = index_entry(data, path.parent.name)
+        if problem:
+            unreadable.append((where, problem))
             continue
-        data["_href"] = f"{path.parent.name}/{data.get('files', {}).get('html', '')}"
-        entries.append(data)
+        entries.append(entry)
+    for where, why in unreadable:
+        logger.warning("index: skipped %s: %s", where, why)
     entries.sort(key=lambda d: str(d.get("name")))
     index = out / "index.html"
-    write_files({index: render_index_html(entries)})
+    write_files({index: render_index_html(entries, skipped=unreadable)})
     return index
 
 

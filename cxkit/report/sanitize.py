@@ -18,11 +18,13 @@ load that is not ``data:`` — a second wall if the first one ever had a hole.
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
 import nh3
 
+from cxkit.report.masking import MASK, Masker
 from cxkit.schema import ID_COLUMNS
 
 __all__ = [
@@ -35,9 +37,6 @@ __all__ = [
     "sanitize",
     "strip_ansi",
 ]
-
-#: What a masked id cell shows instead.
-MASK = "•••"
 
 #: Content-Security-Policy of every report page: no scripts, nothing from the network.
 CSP = (
@@ -182,6 +181,7 @@ def sanitize(
     id_prefix: str = "",
     allow_links: bool = False,
     mask_ids: bool = True,
+    masker: Masker | None = None,
 ) -> str:
     """Return ``fragment`` masked (id columns) and cleaned by nh3 (see the module docstring).
 
@@ -195,8 +195,10 @@ def sanitize(
     allow_links : bool
         Keep ``<a href="https://...">`` / ``mailto:`` links (markdown cells only).
     mask_ids : bool
-        Replace the cells of table columns headed by an id column (:data:`ID_COLUMNS`, e.g.
-        ``customer_id``) with :data:`MASK`: reports never print raw customer ids.
+        Mask ids (:mod:`cxkit.report.masking`): cells under an id-column header, id pairs in
+        chart descriptions, axes of ids, id-shaped tokens and ids seen elsewhere on the page.
+    masker : Masker, optional
+        The page's masker (its id columns and the ids it has seen); a fresh one by default.
 
     Returns
     -------
@@ -214,21 +216,38 @@ def sanitize(
     >>> sanitize("<table><tr><th>customer_id</th><th>n</th></tr><tr><td>C042</td><td>3</td></tr></table>")
     '<table><tbody><tr><th>customer_id</th><th>n</th></tr><tr><td>•••</td><td>3</td></tr></tbody></table>'
     """
-    text = _prepass(fragment, mask_ids)
+    if mask_ids and masker is None:
+        masker = Masker()
+    text = _prepass(fragment, masker if mask_ids else None)
     if id_prefix:
         cleaner = _cleaner(id_prefix, allow_links)
     else:
         cleaner = _DEFAULT_CLEANERS.get(allow_links)
         if cleaner is None:
             cleaner = _DEFAULT_CLEANERS[allow_links] = _cleaner("", allow_links)
-    return cleaner.clean(text)
+    cleaned = cleaner.clean(text)
+    if not mask_ids:
+        return cleaned
+    return masker.html_text(
+        _TAG_TEXT.sub(lambda m: ">" + _mask_text(m.group(1), masker) + "<", cleaned)
+    )
+
+
+_TAG_TEXT = re.compile(r">([^<]+)<")
+
+
+def _mask_text(escaped: str, masker: Masker) -> str:
+    """Id pairs and id-shaped tokens in one text node of cleaned HTML (kept escaped)."""
+    raw = html.unescape(escaped)
+    masked = masker.text(raw)
+    return escaped if masked == raw else html.escape(masked, quote=False)
 
 
 # ---------------------------------------------------------------------------------------------
 # id masking: a pass-through parser that blanks the cells under id-column headers
 # ---------------------------------------------------------------------------------------------
 class _Table:
-    """Column bookkeeping of one open table."""
+    """Column bookkeeping of one open table (cells spanning rows and columns included)."""
 
     def __init__(self) -> None:
         self.mask: set[int] = set()
@@ -237,19 +256,27 @@ class _Table:
         self.in_header_row = False
         self.in_thead = False
         self.th_text: list[str] | None = None
+        self.th_start = 0
         self.masking = False
+        self.spans: dict[int, int] = {}  # column → rows still covered by a rowspan above
+        self.occupied: set[int] = set()
+        self.first: list[str] | None = None  # text of a body row's first cell
+        self.row_masked = False  # a body row headed by an id name (a transposed frame)
 
 
 class _PrePass(HTMLParser):
-    """Re-emits its input unchanged except the content of masked cells and images that are
-    not inline (nh3 cleans the result; this pass is not what makes it safe)."""
+    """Re-emits its input unchanged except the content of masked cells, id text in chart
+    descriptions and axes, and images that are not inline (nh3 cleans the result; this pass
+    is not what makes it safe)."""
 
-    def __init__(self, mask_ids: bool) -> None:
+    def __init__(self, masker: Masker | None) -> None:
         super().__init__(convert_charrefs=False)
         self.out: list[str] = []
         self.tables: list[_Table] = []
         self.n_masked = 0
-        self.mask_ids = mask_ids
+        self.masker = masker
+        self.id_axes: list[int] = []  # depth of <g> groups of an axis/legend titled by an id
+        self.depth = 0
 
     @staticmethod
     def _remote_image(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
@@ -259,7 +286,25 @@ class _PrePass(HTMLParser):
         return not any(_DATA_IMAGE.match(u) for u in urls)
 
     def _masking(self) -> bool:
-        return bool(self.tables) and self.tables[-1].masking
+        return bool(self.tables) and (self.tables[-1].masking)
+
+    def _tag_text(self, tag: str, attrs: list[tuple[str, str | None]], close: str) -> str:
+        """The start tag, rebuilt only when an attribute had id text masked."""
+        raw = self.get_starttag_text() or f"<{tag}{close}>"
+        m = self.masker
+        if m is None or not any(k in {"aria-label", "title", "alt"} for k, _ in attrs):
+            return raw
+        changed = False
+        parts = []
+        for k, v in attrs:
+            if k in {"aria-label", "title", "alt"} and v:
+                new = m.text(v)
+                if m.titled_by_id(v) and ": " in v:  # "…titled 'customer_id' … values: C1, C2"
+                    new = new[: new.rindex(": ") + 2] + MASK
+                changed |= new != v
+                v = new
+            parts.append(k if v is None else f'{k}="{html.escape(v, quote=True)}"')
+        return f"<{tag} {' '.join(parts)}{close}>" if changed else raw
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._masking():
@@ -268,13 +313,32 @@ class _PrePass(HTMLParser):
             self.tables[-1].masking = False  # an unclosed cell ends at the next one
         if self._remote_image(tag, attrs):
             return  # an image that is not inline is dropped entirely
-        self.out.append(self.get_starttag_text() or f"<{tag}>")
-        if self.mask_ids:
+        if tag == "g":
+            self.depth += 1
+            label = dict(attrs).get("aria-label") or ""
+            if self.masker is not None and self.masker.titled_by_id(label):
+                self.id_axes.append(self.depth)
+        self.out.append(self._tag_text(tag, attrs, ""))
+        if self.masker is not None:
             self._table_start(tag, attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self._masking() and not self._remote_image(tag, attrs):
-            self.out.append(self.get_starttag_text() or f"<{tag}/>")
+            self.out.append(self._tag_text(tag, attrs, "/"))
+
+    def _cell_column(self, t: _Table, attrs: list[tuple[str, str | None]]) -> int:
+        a = dict(attrs)
+        span = a.get("colspan") or "1"
+        rows = a.get("rowspan") or "1"
+        col = t.col + 1
+        while col in t.occupied:
+            col += 1
+        width = int(span) if span.isdigit() and int(span) > 0 else 1
+        t.col = col + width - 1
+        if rows.isdigit() and int(rows) > 1:
+            for c in range(col, col + width):
+                t.spans[c] = int(rows) - 1
+        return col
 
     def _table_start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
@@ -287,22 +351,45 @@ class _PrePass(HTMLParser):
             t.in_thead = True
         elif tag == "tr":
             t.col = -1
+            t.occupied = {c for c, n in t.spans.items() if n > 0}
+            t.spans = {c: n - 1 for c, n in t.spans.items() if n > 1}
+            t.first, t.row_masked = None, False
             # every row of a <thead> is a header row: pandas puts an index name (e.g. a
             # customer_id index) in the second one
             t.in_header_row = t.in_thead or not t.header_done
         elif tag in {"th", "td"}:
-            span = dict(attrs).get("colspan") or "1"
-            t.col += int(span) if span.isdigit() else 1
+            col = self._cell_column(t, attrs)
             if t.in_header_row and tag == "th":
-                t.th_text = []
-            elif t.header_done and not t.in_thead and t.col in t.mask:
+                t.th_text, t.th_start = [], len(self.out)
+            elif t.header_done and not t.in_thead and (col in t.mask or t.row_masked):
                 t.masking = True
                 self.out.append(MASK)
                 self.n_masked += 1
+            elif col == 0 and not t.in_header_row:
+                t.first = []
+
+    def _end_cell(self, t: _Table) -> None:
+        m = self.masker
+        if t.th_text is not None:
+            text = "".join(t.th_text).strip()
+            if m is not None and m.is_id(text):
+                t.mask.add(t.col)
+            elif m is not None and text and m.text(text) != text:  # ids as headers: a pivot
+                self.out[t.th_start :] = [MASK]
+            t.th_text = None
+        if t.first is not None:
+            if m is not None and m.is_id("".join(t.first).strip()):
+                t.row_masked = True  # the rest of the row holds ids (a transposed frame)
+            t.first = None
+        t.masking = False
 
     def handle_endtag(self, tag: str) -> None:
         if self._masking() and tag not in {"td", "th", "tr", "table"}:
             return
+        if tag == "g":
+            if self.id_axes and self.id_axes[-1] == self.depth:
+                self.id_axes.pop()
+            self.depth -= 1
         self.out.append(f"</{tag}>")
         if not self.tables:
             return
@@ -315,19 +402,22 @@ class _PrePass(HTMLParser):
             t.in_header_row = False
             t.header_done = True
         elif tag in {"th", "td"}:
-            if t.th_text is not None:
-                if "".join(t.th_text).strip().lower() in ID_COLUMNS:
-                    t.mask.add(t.col)
-                t.th_text = None
-            t.masking = False
+            self._end_cell(t)
 
     def handle_data(self, data: str) -> None:
         if self.tables:
             t = self.tables[-1]
             if t.masking:
+                if self.masker is not None:
+                    self.masker.learn(data)
                 return
             if t.th_text is not None:
                 t.th_text.append(data)
+            if t.first is not None:
+                t.first.append(data)
+        if self.id_axes and data.strip() and not self.masker.is_id(data):
+            self.masker.learn(data)  # a tick label of an axis of ids
+            data = MASK
         self.out.append(data)
 
     def handle_entityref(self, name: str) -> None:
@@ -353,7 +443,7 @@ class _PrePass(HTMLParser):
         return "".join(self.out)
 
 
-def mask_id_columns(fragment: str) -> str:
+def mask_id_columns(fragment: str, masker: Masker | None = None) -> str:
     """``fragment`` with every cell under an id-column header replaced by :data:`MASK` (and
     every ``<img>``/``<image>`` that is not an inline ``data:`` image removed).
 
@@ -362,16 +452,16 @@ def mask_id_columns(fragment: str) -> str:
     >>> mask_id_columns("<table><tr><th>unit_id</th></tr><tr><td><b>U7</b></td></tr></table>")
     '<table><tr><th>unit_id</th></tr><tr><td>•••</td></tr></table>'
     """
-    parser = _PrePass(mask_ids=True)
+    parser = _PrePass(masker or Masker())
     parser.feed(fragment)
     return parser.result()
 
 
-def _prepass(fragment: str, mask_ids: bool) -> str:
+def _prepass(fragment: str, masker: Masker | None) -> str:
     low = fragment.lower()
-    if "<im" not in low and not (mask_ids and "<t" in low):
+    if "<im" not in low and not (masker is not None and ("<t" in low or "<g" in low)):
         return fragment
-    parser = _PrePass(mask_ids)
+    parser = _PrePass(masker)
     parser.feed(fragment)
     return parser.result()
 
@@ -380,7 +470,11 @@ _MARKDOWN = None
 
 
 def markdown_to_html(
-    text: str, *, attachments: dict[str, str] | None = None, allow_links: bool = True
+    text: str,
+    *,
+    attachments: dict[str, str] | None = None,
+    allow_links: bool = True,
+    masker: Masker | None = None,
 ) -> str:
     """Render markdown to sanitised HTML; raw HTML inside the markdown is shown as text.
 
@@ -399,4 +493,4 @@ def markdown_to_html(
     for name, url in (attachments or {}).items():
         text = text.replace(f"attachment:{name}", re.sub(r"\s+", "", url))
     rendered = _MARKDOWN(text)
-    return sanitize(str(rendered).strip(), allow_links=allow_links)
+    return sanitize(str(rendered).strip(), allow_links=allow_links, masker=masker)

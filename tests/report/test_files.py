@@ -72,15 +72,63 @@ def test_input_files_are_hashed_from_string_parameters(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_files_are_world_readable_whatever_the_umask(tmp_path):
-    old = os.umask(0o077)
+@pytest.mark.parametrize("umask,mode", [(0o022, "0o644"), (0o002, "0o644"), (0o077, "0o600")])
+def test_files_are_0644_narrowed_by_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
     try:
         atomic_write(tmp_path / "a.html", "x")
         tmp = temp_path(tmp_path / "b.parquet")
     finally:
         os.umask(old)
-    assert oct((tmp_path / "a.html").stat().st_mode & 0o777) == "0o644"
-    assert oct(tmp.stat().st_mode & 0o777) == "0o644"
+    assert oct((tmp_path / "a.html").stat().st_mode & 0o777) == mode
+    assert oct(tmp.stat().st_mode & 0o777) == mode
+
+
+def test_only_parameters_that_name_files_are_hashed(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(5):
+        (docs / f"{i}.csv").write_text("x")
+    got = input_files({"title": str(docs), "label": "docs/0.csv", "data_dir": "docs"}, tmp_path)
+    assert [(g["parameter"], g["file"]) for g in got] == [
+        ("data_dir", f"{i}.csv") for i in range(5)
+    ]
+    assert all(g["path"] == f"docs/{g['file']}" for g in got)  # the files the folder matched
+
+
+def test_hashing_stops_at_max_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(files_module, "MAX_FILES", 2)
+    for i in range(5):
+        (tmp_path / f"{i}.csv").write_text("x")
+    got = input_files({"parts_glob": "*.csv"}, tmp_path)
+    assert len(got) == 3 and got[-1] == {
+        "parameter": "parts_glob",
+        "path": "*.csv",
+        "more_files": 3,
+    }
+
+
+def test_stale_run_folders_of_killed_runs_are_removed(tmp_path):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    killed = tmp_path / ".run-abc123"
+    killed.mkdir()
+    (killed / "pid").write_text(dead)
+    (killed / "executed.ipynb").write_text("{}")
+    running = tmp_path / ".run-def456"
+    running.mkdir()
+    (running / "pid").write_text(str(os.getpid()))
+    old_tmp = tmp_path / ".r.html.1234abcd.tmp"
+    old_tmp.write_text("half")
+    os.utime(old_tmp, (1, 1))
+    fresh_tmp = tmp_path / ".r.json.5678abcd.tmp"
+    fresh_tmp.write_text("being written")
+    removed = files_module.remove_stale(tmp_path)
+    assert sorted(p.name for p in removed) == sorted([killed.name, old_tmp.name])
+    assert running.is_dir() and fresh_tmp.is_file() and not killed.exists()
 
 
 def test_a_set_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
