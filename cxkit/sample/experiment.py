@@ -17,6 +17,21 @@ Planted truth (:data:`PLANTED`, treatment ``"new_script"`` − control ``"contro
   both arms); the treatment shifts a latent score, the exact effects on the mean CSAT and on
   NPS points are computed from the latent normal model (:func:`planted_survey_effects`).
 * ``channel`` (segment: phone / chat / email) shifts handle time but not the effects.
+
+Added for skewed service times and weekly looks (issue 16), drawn after every other column so
+that the columns and effects above are unchanged for a given seed:
+
+* ``handle_time`` median (and every other percentile): −20 s. The new script shortens each
+  contact by the same 20 s, a pure shift, so every quantile of handle time moves by exactly
+  −20 s (``PLANTED["handle_time_median"]``; the 30 s floor touches under 1 % of contacts).
+* ``resolution_hours`` (hours from contact to resolved case; log-normal, skewed): the new
+  script multiplies each case's time by 0.85. Control median 24 h, so the planted median
+  shift is −3.6 h, the 90th-percentile shift −12.1 h and the mean shift −5.6 h
+  (``PLANTED["resolution_hours_median"]``, ``["resolution_hours_p90"]``,
+  ``["resolution_hours_mean"]``; exact from the log-normal model) — on skewed times the
+  mean, the median and the p90 tell different stories.
+* ``week`` (Int64, 1..``n_weeks``): the week the contact came in, uniform and independent of
+  everything else (no trend), for sequential monitoring (:func:`cxkit.experiment.monitor`).
 """
 
 from __future__ import annotations
@@ -25,7 +40,13 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-__all__ = ["ARMS", "PLANTED", "make_experiment", "planted_survey_effects"]
+__all__ = [
+    "ARMS",
+    "PLANTED",
+    "make_experiment",
+    "planted_resolution_effects",
+    "planted_survey_effects",
+]
 
 ARMS = ("control", "new_script")
 CHANNELS = ("phone", "chat", "email")
@@ -35,6 +56,24 @@ _CHANNEL_HT = (60.0, -60.0, 0.0)
 # latent survey model: rating = clip(round(mu + effect·T + agent + noise))
 _CSAT = {"mu": 3.7, "effect": 0.25, "agent_sd": 0.25, "sd": 1.0, "lo": 1, "hi": 5}
 _NPS = {"mu": 7.8, "effect": 0.6, "agent_sd": 0.5, "sd": 2.0, "lo": 0, "hi": 10}
+# time to resolution: log T = log(median) + log(factor)·T + agent + noise (hours)
+_RES = {"median": 24.0, "factor": 0.85, "agent_sd": 0.3, "sd": 0.9}
+
+
+def planted_resolution_effects() -> dict[str, float]:
+    """Exact planted effects on the median, p90 and mean of ``resolution_hours`` (hours).
+
+    >>> {k: round(v, 2) for k, v in planted_resolution_effects().items()}
+    {'resolution_hours_median': -3.6, 'resolution_hours_p90': -12.14, 'resolution_hours_mean': -5.65}
+    """
+    sd = float(np.hypot(_RES["sd"], _RES["agent_sd"]))
+    shift = _RES["factor"] - 1.0
+    base = {
+        "median": _RES["median"],
+        "p90": _RES["median"] * float(np.exp(stats.norm.ppf(0.9) * sd)),
+        "mean": _RES["median"] * float(np.exp(sd**2 / 2)),
+    }
+    return {f"resolution_hours_{k}": v * shift for k, v in base.items()}
 
 
 def _rating_probs(mu: float, spec: dict) -> np.ndarray:
@@ -75,9 +114,11 @@ PLANTED: dict[str, float] = {
     "resolved": 0.04,
     "repeat_contact": -0.025,
     "handle_time": -20.0,
+    "handle_time_median": -20.0,
     "contacts_per_order": -0.05,
     "response_rate": 0.0,
     **{k: v for k, v in planted_survey_effects().items() if k in ("csat_mean", "nps_points")},
+    **planted_resolution_effects(),
 }
 
 
@@ -86,7 +127,9 @@ def _latent_rating(rng, base, spec, agent_eff, n):
     return np.clip(np.rint(raw), spec["lo"], spec["hi"]).astype(np.int64)
 
 
-def make_experiment(n_units: int = 20000, *, n_agents: int = 200, seed: int = 11) -> pl.DataFrame:
+def make_experiment(
+    n_units: int = 20000, *, n_agents: int = 200, seed: int = 11, n_weeks: int = 8
+) -> pl.DataFrame:
     """Contacts of a call-script A/B test randomised by agent, with planted effects.
 
     Parameters
@@ -96,7 +139,9 @@ def make_experiment(n_units: int = 20000, *, n_agents: int = 200, seed: int = 11
     n_agents : int
         Number of agents (clusters); half get the new script (at least 2).
     seed : int
-        Random seed (the output is deterministic given all three arguments).
+        Random seed (the output is deterministic given all the arguments).
+    n_weeks : int
+        Weeks the test ran (``week`` is 1..n_weeks); changes only the ``week`` column.
 
     Returns
     -------
@@ -106,16 +151,21 @@ def make_experiment(n_units: int = 20000, *, n_agents: int = 200, seed: int = 11
         ``channel`` (segment), ``pre_handle_time`` (seconds, pre-period), ``handle_time``
         (seconds), ``resolved``, ``repeat_contact`` (Boolean), ``orders``, ``contacts``
         (Int64; ratio metric contacts per order), ``responded`` (Boolean), ``csat`` (1–5),
-        ``nps`` (0–10) — both null for non-responders.
+        ``nps`` (0–10) — both null for non-responders, ``resolution_hours`` (Float64, skewed)
+        and ``week`` (Int64, 1..n_weeks).
 
     Examples
     --------
     >>> df = make_experiment(2000, n_agents=20)
     >>> df.height, df["agent_id"].n_unique(), sorted(df["arm"].unique())
     (2000, 20, ['control', 'new_script'])
+    >>> df["week"].min(), df["week"].max()
+    (1, 8)
     """
     if n_agents < 2 or n_units < n_agents:
         raise ValueError("need n_agents >= 2 and n_units >= n_agents")
+    if n_weeks < 1:
+        raise ValueError("need n_weeks >= 1")
     rng = np.random.default_rng(seed)
     # cluster randomisation: exactly half of the agents get the new script
     agent_arm = rng.permutation(np.arange(n_agents) % 2)
@@ -151,6 +201,13 @@ def make_experiment(n_units: int = 20000, *, n_agents: int = 200, seed: int = 11
     csat = _latent_rating(rng, _CSAT["mu"] + _CSAT["effect"] * t, _CSAT, a_csat, n_units)
     nps = _latent_rating(rng, _NPS["mu"] + _NPS["effect"] * t, _NPS, a_nps, n_units)
 
+    # issue 16, drawn last so that every column above is unchanged: skewed time to
+    # resolution (a multiplicative effect) and the week of each contact (for weekly looks)
+    a_res_t = rng.normal(0, _RES["agent_sd"], n_agents)[agent]
+    log_res = np.log(_RES["median"]) + np.log(_RES["factor"]) * t + a_res_t
+    resolution = np.exp(log_res + rng.normal(0, _RES["sd"], n_units))
+    week = rng.integers(1, n_weeks + 1, n_units)
+
     width = len(str(n_units))
     return pl.DataFrame(
         {
@@ -167,5 +224,7 @@ def make_experiment(n_units: int = 20000, *, n_agents: int = 200, seed: int = 11
             "responded": responded,
             "csat": pl.Series(csat).scatter(np.flatnonzero(~responded), None),
             "nps": pl.Series(nps).scatter(np.flatnonzero(~responded), None),
+            "resolution_hours": np.round(resolution, 1),
+            "week": week.astype(np.int64),
         }
     ).with_columns(pl.lit("A").add(pl.col("agent_id")).alias("agent_id"))
