@@ -16,7 +16,8 @@ Where the code lives:
 * :mod:`~cxkit.experiment.checks` — :func:`srm`, :func:`srm_counts`,
   :func:`response_balance`;
 * :mod:`~cxkit.experiment.ordinal` — :func:`proportional_odds`;
-* :mod:`~cxkit.experiment.summary` — :func:`decision_summary`;
+* :mod:`~cxkit.experiment.summary` — :func:`decision_summary`, :func:`monitor_summary`
+  (and :func:`sequential_metrics`, :func:`monitor_skip_reason`);
 * :mod:`~cxkit.experiment.power` — :func:`sample_size`, :func:`mde`;
 * :mod:`~cxkit.experiment.quantile` — quantile and bootstrap metrics (unit-level values);
 * :mod:`~cxkit.experiment.direction` — one-sided tests, non-inferiority, relative intervals,
@@ -42,7 +43,12 @@ from cxkit.experiment.planning import pilot_moments, solve_power
 from cxkit.experiment.power import mde, sample_size
 from cxkit.experiment.sequential import MONITOR_COLUMNS, confidence_sequence, monitor
 from cxkit.experiment.spec import ALTERNATIVES, KINDS, Metric
-from cxkit.experiment.summary import decision_summary
+from cxkit.experiment.summary import (
+    decision_summary,
+    monitor_skip_reason,
+    monitor_summary,
+    sequential_metrics,
+)
 
 __all__ = [
     "ALTERNATIVES",
@@ -63,11 +69,14 @@ __all__ = [
     "inference",
     "mde",
     "monitor",
+    "monitor_skip_reason",
+    "monitor_summary",
     "pilot_moments",
     "power",
     "proportional_odds",
     "response_balance",
     "sample_size",
+    "sequential_metrics",
     "solve_power",
     "srm",
     "srm_counts",

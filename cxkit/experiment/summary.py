@@ -1,15 +1,32 @@
-"""Plain-language decision summary of an experiment analysis."""
+"""Plain-language summaries: the decision of an analysis, and what weekly monitoring shows.
+
+* :func:`decision_summary` — one sentence per check and per metric × arm of an analysis;
+* :func:`monitor_summary` — one sentence per metric × arm of :func:`~cxkit.experiment.monitor`
+  at its last look, when its always-valid interval first excluded no effect, when the usual
+  test repeated at every look would have called it, and, for cluster-randomised designs, how
+  much too narrow the unit-level sequences are;
+* :func:`sequential_metrics`, :func:`monitor_skip_reason` — which declared metrics
+  :func:`~cxkit.experiment.monitor` can follow, and the one line saying why a report skips
+  monitoring.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from cxkit.experiment.spec import Metric
+import polars as pl
+
+from cxkit.errors import CxDataError
+from cxkit.experiment.spec import Metric, as_metrics
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxkit.experiment.analysis import Analysis
 
-__all__ = ["decision_summary"]
+__all__ = ["decision_summary", "monitor_skip_reason", "monitor_summary", "sequential_metrics"]
+
+_MONITOR_KINDS = ("proportion", "mean")
 
 
 def _fmt_value(v: float, m: Metric, *, diff: bool) -> str:
@@ -82,4 +99,216 @@ def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[
         else:
             text = f"{row['metric']} unchanged: no detectable difference ({eff}, {ci})."
         out.append(f"{row['arm']}: {text}")
+    return out
+
+
+def sequential_metrics(metrics: Mapping[str, Any] | Iterable[Metric]) -> dict[str, Metric]:
+    """The metrics :func:`~cxkit.experiment.monitor` can follow, by label.
+
+    Plain proportions and means are kept; ratio metrics, NPS, ordinal, quantile and bootstrap
+    metrics are left out. A CUPED covariate is dropped: the sequence follows the raw metric.
+
+    Parameters
+    ----------
+    metrics : mapping or iterable of Metric
+        A ``metrics=`` mapping, or ``Analysis.metrics``.
+
+    Examples
+    --------
+    >>> watch = sequential_metrics({"resolved": "proportion", "nps": "nps",
+    ...                             "handle_time": {"kind": "mean", "covariate": "pre"}})
+    >>> {k: (m.kind, m.covariate) for k, m in watch.items()}
+    {'resolved': ('proportion', None), 'handle_time': ('mean', None)}
+    """
+    specs = as_metrics(metrics, None, None) if isinstance(metrics, Mapping) else list(metrics)
+    return {
+        m.label: Metric(**{**m.__dict__, "covariate": None, "denominator_covariate": None})
+        for m in specs
+        if m.kind in _MONITOR_KINDS and m.denominator is None
+    }
+
+
+def monitor_skip_reason(data: Any, *, period: str, metrics: Any) -> str:
+    """One plain line saying why weekly monitoring cannot run on ``data``, or ``""``.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"arm": ["a", "b"], "y": [0, 1]})
+    >>> monitor_skip_reason(df, period="week", metrics={"y": "proportion"})[:52]
+    'Weekly monitoring is skipped: the data has no "week"'
+    >>> monitor_skip_reason(df.with_columns(week=1), period="week", metrics={"y": "proportion"})
+    ''
+    """
+    if not period:
+        return (
+            "Weekly monitoring is skipped: no period column was named (set period_col to the "
+            "column holding each unit's week or date)."
+        )
+    names = data.collect_schema().names() if hasattr(data, "collect_schema") else data.columns
+    if period not in names:
+        return (
+            f'Weekly monitoring is skipped: the data has no "{period}" column to look at the '
+            "results period by period."
+        )
+    if not sequential_metrics(metrics):
+        return (
+            "Weekly monitoring is skipped: it follows proportions and means, and none of the "
+            "declared metrics is one."
+        )
+    return ""
+
+
+def _kinds(frame: pl.DataFrame, metrics) -> dict[str, Metric]:
+    """Metric specs by label: given, or read from the values (all within 0–1 → proportion)."""
+    if metrics is not None:
+        return sequential_metrics(metrics) or {m.label: m for m in as_metrics(metrics, None, None)}
+    out = {}
+    for (name,), g in frame.group_by("metric", maintain_order=True):
+        vals = pl.concat([g["control_value"], g["treatment_value"]]).drop_nulls()
+        unit = vals.len() > 0 and bool(vals.is_between(0.0, 1.0).all())
+        out[str(name)] = Metric(str(name), kind="proportion" if unit else "mean")
+    return out
+
+
+def _first(periods: list, flags: list) -> Any:
+    return next((p for p, f in zip(periods, flags, strict=True) if f), None)
+
+
+def _monitor_line(g: pl.DataFrame, m: Metric, change: str, period: str, level: int, alpha):
+    last = g.row(-1, named=True)
+    name, looks = last["metric"], g.height
+    if last["effect"] is None or last["ci_low"] is None:
+        return f"{last['arm']}: {name} could not be estimated yet (too few units)."
+    eff = _fmt_value(last["effect"], m, diff=True)
+    ci = (
+        f"always-valid {level}% interval {_fmt_value(last['ci_low'], m, diff=True)} to "
+        f"{_fmt_value(last['ci_high'], m, diff=True)}"
+    )
+    seen = f"{period} {last['period']}, {looks} look{'s' if looks > 1 else ''}"
+    periods = g["period"].to_list()
+    valid = _first(periods, (g["p_value"].fill_null(1.0) < alpha).to_list())
+    naive = _first(periods, (g["naive_p_value"].fill_null(1.0) < alpha).to_list())
+    if valid is not None:
+        verb = "raised" if last["effect"] > 0 else "lowered"
+        text = (
+            f"{change} {verb} {name} by {eff.lstrip('+-')} ({seen}; {ci}, p = "
+            f"{last['p_value']:.2g}); the interval first excluded no effect in {period} {valid}."
+        )
+    else:
+        text = (
+            f"{name} shows no effect so far ({seen}; {eff}, {ci}); the interval stays valid "
+            "at every look, so it is safe to keep looking."
+        )
+    if naive is not None and (valid is None or periods.index(naive) < periods.index(valid)):
+        text += f" (The usual test, repeated at every look, would have declared it in {period} {naive}.)"
+    return f"{last['arm']}: {text}"
+
+
+def _cluster_caution(analysis: Analysis, labels: list[str]) -> str | None:
+    det = analysis.details
+    if "design_effect" not in det.columns or "n_clusters" not in det.columns:
+        return None
+    rows = det.filter(pl.col("metric").is_in(labels) & pl.col("design_effect").is_not_null())
+    rows = rows.filter(pl.col("design_effect").is_finite())
+    if rows.height == 0:
+        return None
+    # a CUPED design effect is of the adjusted metric, not of the raw one followed here
+    cuped = rows.filter(
+        pl.col("var_reduction").is_not_null() & pl.col("var_reduction").is_not_nan()
+    )
+    rows = rows.filter(~pl.col("metric").is_in(cuped["metric"].implode()))
+    left_out = cuped["metric"].unique(maintain_order=True).to_list()
+    note = (
+        f" ({', '.join(left_out)} not counted: "
+        f"{'its figure' if len(left_out) == 1 else 'their figures'} above "
+        "is after CUPED, which this view does not use.)"
+        if left_out
+        else ""
+    )
+    if rows.height == 0:
+        return None
+    deff = rows.group_by("metric", maintain_order=True).agg(pl.col("design_effect").max())
+    parts = ", ".join(f"{m} {d:.1f}" for m, d in deff.iter_rows())
+    lo, hi = (
+        math.sqrt(max(v, 1.0)) for v in (deff["design_effect"].min(), deff["design_effect"].max())
+    )
+    span = f"{lo:.1f}" if round(lo, 1) == round(hi, 1) else f"{lo:.1f}–{hi:.1f}"
+    n_cl = rows["n_clusters"].max()
+    return (
+        f"Caution: these intervals treat every unit as independent, but the change was "
+        f"randomised in {n_cl} clusters. The cluster-robust analysis above measured design "
+        f"effects of {parts}, so the intervals here are about {span} times too narrow. Decide "
+        f"on the cluster-robust effects above; read this view for the trend only.{note}"
+    )
+
+
+def monitor_summary(
+    frame: pl.DataFrame,
+    *,
+    metrics: Mapping[str, Any] | Iterable[Metric] | None = None,
+    change: str = "The change",
+    period: str = "period",
+    alpha: float = 0.05,
+    analysis: Analysis | None = None,
+) -> list[str]:
+    """Plain-language sentences from :func:`~cxkit.experiment.monitor`, at its last look.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        The result of :func:`~cxkit.experiment.monitor`.
+    metrics : mapping or iterable of Metric, optional
+        The metrics given to ``monitor`` (for units: proportions in percentage points).
+        Without them a metric whose values all lie within 0–1 is read as a proportion.
+    change : str
+        The name of the change, as in :func:`decision_summary`.
+    period : str
+        What one look is, in words (``"week"``).
+    alpha : float
+        The ``alpha`` given to ``monitor``.
+    analysis : Analysis, optional
+        The fixed-horizon analysis of the same data: when it is clustered, a caution states
+        its design effects and how much too narrow the unit-level sequences are.
+
+    Returns
+    -------
+    list of str
+        One sentence per metric × treatment arm (its last look), then the caution, if any.
+
+    Examples
+    --------
+    >>> from cxkit.experiment.sequential import monitor
+    >>> df = pl.DataFrame({"arm": ["a", "b"] * 400, "week": [1] * 400 + [2] * 400,
+    ...                    "y": [0, 1, 1, 1] * 200})
+    >>> looks = monitor(df, control="a", metrics={"y": "proportion"}, period="week")
+    >>> monitor_summary(looks, change="The new script", period="week")[0]
+    'b: The new script raised y by 50.0 points (week 2, 2 looks; always-valid 95% interval +42.4 points to +57.6 points, p = 3.4e-77); the interval first excluded no effect in week 1.'
+    """
+    need = ["metric", "arm", "period", "effect", "ci_low", "ci_high", "p_value", "naive_p_value"]
+    missing = [c for c in need if c not in getattr(frame, "columns", [])]
+    if missing:
+        raise CxDataError(
+            f"monitor_summary() needs the frame from monitor(); columns missing: {missing}",
+            source="monitor_summary",
+            column=missing[0],
+            rule=f"the frame has the columns {need}",
+            hint="pass the result of cx.experiment.monitor(...), unchanged",
+        )
+    if frame.height == 0:
+        return ["No metric could be monitored: the monitoring frame is empty."]
+    specs = _kinds(frame, metrics)
+    level = round((1 - alpha) * 100)
+    out = []
+    for (name, _arm), g in frame.group_by("metric", "arm", maintain_order=True):
+        m = specs.get(str(name), Metric(str(name)))
+        out.append(_monitor_line(g.sort("period"), m, change, period, level, alpha))
+    if any("The usual test" in line for line in out):
+        out.append(
+            "The usual test declares effects too often when it is repeated at every look; the "
+            "always-valid interval is wider early on and holds however often one looks."
+        )
+    if analysis is not None:
+        caution = _cluster_caution(analysis, list(specs))
+        if caution:
+            out.append(caution)
     return out
