@@ -16,7 +16,12 @@ private ``_common`` (column checks and renames shared by the chart modules).
 """
 
 from cxkit.charts import loyalty as _loyalty
-from cxkit.charts.experiment import checks_badge, distribution_chart, forest_plot
+from cxkit.charts.experiment import (
+    checks_badge,
+    distribution_chart,
+    forest_plot,
+    sequential_chart,
+)
 from cxkit.charts.journey import (
     emotion_curve,
     funnel_chart,
@@ -68,6 +73,7 @@ __all__ = [
     "sankey",
     "save",
     "scores_chart",
+    "sequential_chart",
     "set_mode",
     "setup",
     "theme",

@@ -5,6 +5,8 @@
                               their CIs, one panel per metric (its own unit), a zero line
 :func:`distribution_chart`    :func:`~cxkit.experiment.distribution` → the metric per arm
 :func:`checks_badge`          ``Analysis.checks`` → the SRM / response-rate badge
+:func:`sequential_chart`      :func:`~cxkit.experiment.monitor` → always-valid intervals
+                              narrowing look by look, the naive interval faint beside them
 ============================  ===========================================================
 
 Labels from data (metric, arm and segment names) are data values rendered as SVG text,
@@ -19,7 +21,7 @@ import polars as pl
 from cxkit.charts._common import need
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
 
-__all__ = ["checks_badge", "distribution_chart", "forest_plot"]
+__all__ = ["checks_badge", "distribution_chart", "forest_plot", "sequential_chart"]
 
 _DECISION_COLOURS = {
     "better": GOOD,
@@ -242,4 +244,175 @@ def checks_badge(checks: pl.DataFrame) -> alt.Chart:
     text = base.mark_text(color="white", fontSize=13, fontWeight="bold").encode(text="label:N")
     return alt.layer(tile, text).properties(
         width=alt.Step(260), height=44, title=alt.Title("Data-quality checks (alarm at p < 0.001)")
+    )
+
+
+_INTERVALS = ("always-valid interval", "naive interval (one planned look only)")
+
+
+def _sequential_frame(looks: pl.DataFrame, proportions) -> pl.DataFrame:
+    """One row per metric × arm × look × interval kind; proportions in points; no infinities."""
+    if proportions is None:  # values all within 0–1 → a proportion
+        rng = looks.group_by("metric").agg(
+            pl.concat_list("control_value", "treatment_value").explode().is_between(0, 1).all()
+        )
+        proportions = [m for m, ok in rng.iter_rows() if ok]
+    multi_arm = looks["arm"].n_unique() > 1
+    pts = pl.col("metric").is_in(list(proportions))
+    unit = pl.when(pts).then(pl.lit(" (percentage points)")).otherwise(pl.lit(" (its own unit)"))
+    panel = pl.col("metric") + (" · " + pl.col("arm") if multi_arm else pl.lit("")) + unit
+    scale = pl.when(pts).then(100.0).otherwise(1.0)
+    base = looks.with_columns(
+        panel.alias("panel"),
+        pl.col("period").cast(pl.String).alias("look"),
+        (pl.col("effect") * scale).alias("effect"),
+    )
+    parts = []
+    for kind, lo, hi in zip(
+        _INTERVALS, ("ci_low", "naive_ci_low"), ("ci_high", "naive_ci_high"), strict=True
+    ):
+        parts.append(
+            base.select(
+                "panel",
+                "look",
+                "period",
+                "effect",
+                "n_control",
+                "n_treatment",
+                "p_value",
+                pl.lit(kind).alias("interval"),
+                (pl.col(lo) * scale).alias("low"),
+                (pl.col(hi) * scale).alias("high"),
+            )
+        )
+    long = pl.concat(parts)  # metric order of the monitor frame
+    finite = [pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c) for c in ("low", "high")]
+    return long.with_columns(*finite, pl.lit(0.0).alias("zero")).drop("period")
+
+
+@builder
+def sequential_chart(
+    looks: pl.DataFrame,
+    *,
+    title: str | None = None,
+    level: float = 0.95,
+    proportions: list[str] | None = None,
+) -> alt.FacetChart:
+    """The always-valid interval narrowing look by look, the naive interval faint beside it.
+
+    Parameters
+    ----------
+    looks : polars.DataFrame
+        From :func:`cxkit.experiment.monitor` (one row per metric × arm × look).
+    title : str, optional
+        Chart title.
+    level : float
+        ``1 − alpha`` of the monitoring, for the subtitle.
+    proportions : list of str, optional
+        Metrics to show in percentage points; by default every metric whose values all lie
+        within 0–1 (pass ``[]`` to show every metric in its own unit).
+
+    Returns
+    -------
+    altair.FacetChart
+        One panel per metric (× arm when there are several), each in its own unit: per look
+        the always-valid interval (dark) with the effect as a dot, the naive fixed-sample
+        interval (faint) beside it, and a dashed line at no effect.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> looks = pl.DataFrame({"metric": ["resolved"] * 2, "arm": ["new"] * 2, "period": [1, 2],
+    ...     "n_control": [100, 200], "n_treatment": [100, 200], "control_value": [0.7, 0.7],
+    ...     "treatment_value": [0.75, 0.74], "effect": [0.05, 0.04], "ci_low": [-0.1, -0.03],
+    ...     "ci_high": [0.2, 0.11], "p_value": [1.0, 0.6], "naive_ci_low": [-0.07, -0.04],
+    ...     "naive_ci_high": [0.17, 0.12], "naive_p_value": [0.4, 0.3]})
+    >>> spec = sequential_chart(looks).to_dict()
+    >>> [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
+    ['rule', 'point', 'rule', 'point']
+    """
+    need(
+        looks,
+        [
+            "metric",
+            "arm",
+            "period",
+            "effect",
+            "ci_low",
+            "ci_high",
+            "naive_ci_low",
+            "naive_ci_high",
+            "n_control",
+            "n_treatment",
+            "control_value",
+            "treatment_value",
+            "p_value",
+        ],
+        "sequential_chart",
+        "cx.experiment.monitor()",
+    )
+    frame = _sequential_frame(looks, proportions)
+    order = looks.sort("period")["period"].cast(pl.String).unique(maintain_order=True).to_list()
+    x = alt.X(
+        "look:O",
+        title="look (cumulative data up to each period)",
+        sort=order,
+        axis=alt.Axis(labelAngle=0),
+    )
+    offset = alt.XOffset("interval:N", sort=list(_INTERVALS))
+    y_title = "effect (treatment − control)"
+    tooltip = [
+        alt.Tooltip("look:N", title="look"),
+        alt.Tooltip("interval:N", title="interval"),
+        alt.Tooltip("effect:Q", title="effect", format=".4g"),
+        alt.Tooltip("low:Q", title="interval low", format=".4g"),
+        alt.Tooltip("high:Q", title="interval high", format=".4g"),
+        alt.Tooltip("n_control:Q", title="units so far, control", format=","),
+        alt.Tooltip("n_treatment:Q", title="units so far, treatment", format=","),
+        alt.Tooltip("p_value:Q", title="always-valid p-value", format=".3g"),
+    ]
+    base = alt.Chart()
+    zero = base.mark_rule(color="#444444", strokeDash=[4, 3]).encode(y=alt.Y("zero:Q"))
+    ends = base.mark_point(opacity=0).encode(x=x, y=alt.Y("high:Q"))
+    bars = base.mark_rule().encode(
+        x=x,
+        xOffset=offset,
+        y=alt.Y("low:Q", title=y_title),
+        y2="high:Q",
+        color=alt.Color(
+            "interval:N",
+            scale=alt.Scale(domain=list(_INTERVALS), range=[PALETTE[0], "#b8b8b8"]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        strokeWidth=alt.StrokeWidth(
+            "interval:N", scale=alt.Scale(domain=list(_INTERVALS), range=[3, 1.5]), legend=None
+        ),
+        tooltip=tooltip,
+    )
+    dots = (
+        base.mark_point(filled=True, size=45, color="#222222")
+        .encode(x=x, xOffset=offset, y="effect:Q", tooltip=tooltip)
+        .transform_filter(alt.datum.interval == _INTERVALS[0])
+    )
+    panels = frame["panel"].unique(maintain_order=True).to_list()
+    subtitle = [
+        f"{level:.0%} always-valid intervals (dark) stay valid however often one looks; "
+        "faint: the usual interval of each look, valid only at one planned look",
+        f"{len(order)} looks; dashed line = no effect; dot = effect so far",
+    ]
+    chart = (
+        alt.layer(zero, ends, bars, dots, data=frame)
+        .properties(width=460, height=150)
+        .facet(
+            row=alt.Row(
+                "panel:N",
+                title=None,
+                sort=panels,
+                header=alt.Header(labelAngle=0, labelAlign="left"),
+            )
+        )
+        .resolve_scale(y="independent")
+    )
+    return chart.properties(
+        title=alt.Title(title or "Effect estimate, look by look", subtitle=subtitle)
     )

@@ -73,3 +73,80 @@ def test_checks_badge_shows_ok_and_alarm(result):
 def test_chart_needs_the_right_frame(result):
     with pytest.raises(ValueError, match="columns missing"):
         cx.charts.forest_plot(result.checks)
+
+
+@pytest.fixture(scope="module")
+def looks(data):
+    return ex.monitor(
+        data,
+        control="control",
+        metrics={"resolved": "proportion", "handle_time": "mean"},
+        period="week",
+    )
+
+
+def test_sequential_chart_spec(looks):
+    chart = cx.charts.sequential_chart(looks, title="Weekly looks")
+    spec = chart.to_dict()
+    assert spec["title"]["text"] == "Weekly looks"
+    assert "8 looks" in spec["title"]["subtitle"][1]
+    layers = spec["spec"]["layer"]
+    assert [lay["mark"]["type"] for lay in layers] == ["rule", "point", "rule", "point"]
+    zero, _, bars, dots = layers
+    assert zero["mark"]["strokeDash"] == [4, 3] and zero["encoding"]["y"]["field"] == "zero"
+    enc = bars["encoding"]
+    assert (enc["x"]["field"], enc["x"]["type"]) == ("look", "ordinal")
+    assert (enc["y"]["field"], enc["y2"]["field"]) == ("low", "high")
+    assert enc["y"]["title"] == "effect (treatment − control)"
+    assert enc["color"]["scale"]["domain"] == [
+        "always-valid interval",
+        "naive interval (one planned look only)",
+    ]
+    assert enc["xOffset"]["field"] == "interval" and dots["encoding"]["y"]["field"] == "effect"
+    # plain-language titles everywhere a reader sees them (no snake_case)
+    titles = [t["title"] for t in enc["tooltip"]] + [enc["x"]["title"], enc["y"]["title"]]
+    assert not any("_" in t for t in titles)
+    assert spec["spec"]["width"] == 460
+    assert spec["facet"]["row"]["field"] == "panel"
+    # one panel per metric, each in its unit; proportions in percentage points
+    data = pl.DataFrame(spec["datasets"][spec["data"]["name"]])
+    assert data["panel"].unique(maintain_order=True).to_list() == [
+        "resolved (percentage points)",
+        "handle_time (its own unit)",
+    ]
+    assert data["look"].n_unique() == 8 and data.height == 2 * 2 * 8
+    res = data.filter(
+        (pl.col("panel") == "resolved (percentage points)")
+        & (pl.col("interval") == "always-valid interval")
+        & (pl.col("look") == "8")
+    ).row(0, named=True)
+    last = looks.filter((pl.col("metric") == "resolved") & (pl.col("period") == 8)).row(
+        0, named=True
+    )
+    assert res["effect"] == pytest.approx(100 * last["effect"])
+    assert res["low"] == pytest.approx(100 * last["ci_low"])
+
+
+def test_sequential_chart_renders_and_handles_edges(looks):
+    svg = _svg(cx.charts.sequential_chart(looks))
+    for label in ("Effect estimate, look by look", "always-valid interval", "resolved"):
+        assert label in svg
+    # two treatment arms get one panel each; infinite bounds of a first look are dropped
+    two = pl.concat([looks, looks.with_columns(pl.lit("<b>b</b>").alias("arm"))])
+    two = two.with_columns(
+        pl.when(pl.col("period") == 1).then(float("-inf")).otherwise("ci_low").alias("ci_low")
+    )
+    spec = cx.charts.sequential_chart(two, proportions=[]).to_dict()
+    data = pl.DataFrame(spec["datasets"][spec["data"]["name"]])
+    assert data["panel"].n_unique() == 4 and "resolved · <b>b</b> (its own unit)" in set(
+        data["panel"]
+    )
+    assert (
+        data.filter((pl.col("look") == "1") & pl.col("interval").str.starts_with("always"))[
+            "low"
+        ].null_count()
+        == 4
+    )
+    assert "&lt;b&gt;b&lt;/b&gt;" in _svg(cx.charts.sequential_chart(two))
+    with pytest.raises(ValueError, match="columns missing"):
+        cx.charts.sequential_chart(looks.drop("naive_ci_low"))
