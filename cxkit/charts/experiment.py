@@ -290,6 +290,44 @@ def _sequential_frame(looks: pl.DataFrame, proportions) -> pl.DataFrame:
     return long.with_columns(*finite, pl.lit(0.0).alias("zero")).drop("period")
 
 
+def _sequential_marks(x: alt.X, offset: alt.XOffset) -> tuple:
+    """The zero line, invisible interval ends (for the y domain), interval bars and effect dots."""
+    tooltip = [
+        alt.Tooltip("look:N", title="look"),
+        alt.Tooltip("interval:N", title="interval"),
+        alt.Tooltip("effect:Q", title="effect", format=".4g"),
+        alt.Tooltip("low:Q", title="interval low", format=".4g"),
+        alt.Tooltip("high:Q", title="interval high", format=".4g"),
+        alt.Tooltip("n_control:Q", title="units so far, control", format=","),
+        alt.Tooltip("n_treatment:Q", title="units so far, treatment", format=","),
+        alt.Tooltip("p_value:Q", title="always-valid p-value", format=".3g"),
+    ]
+    base = alt.Chart()
+    zero = base.mark_rule(color="#444444", strokeDash=[4, 3]).encode(y=alt.Y("zero:Q"))
+    ends = base.mark_point(opacity=0).encode(x=x, y=alt.Y("high:Q"))
+    bars = base.mark_rule().encode(
+        x=x,
+        xOffset=offset,
+        y=alt.Y("low:Q", title="effect (treatment − control)"),
+        y2="high:Q",
+        color=alt.Color(
+            "interval:N",
+            scale=alt.Scale(domain=list(_INTERVALS), range=[PALETTE[0], "#b8b8b8"]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
+        strokeWidth=alt.StrokeWidth(
+            "interval:N", scale=alt.Scale(domain=list(_INTERVALS), range=[3, 1.5]), legend=None
+        ),
+        tooltip=tooltip,
+    )
+    dots = (
+        base.mark_point(filled=True, size=45, color="#222222")
+        .encode(x=x, xOffset=offset, y="effect:Q", tooltip=tooltip)
+        .transform_filter(alt.datum.interval == _INTERVALS[0])
+    )
+    return zero, ends, bars, dots
+
+
 @builder
 def sequential_chart(
     looks: pl.DataFrame,
@@ -360,40 +398,7 @@ def sequential_chart(
         axis=alt.Axis(labelAngle=0),
     )
     offset = alt.XOffset("interval:N", sort=list(_INTERVALS))
-    y_title = "effect (treatment − control)"
-    tooltip = [
-        alt.Tooltip("look:N", title="look"),
-        alt.Tooltip("interval:N", title="interval"),
-        alt.Tooltip("effect:Q", title="effect", format=".4g"),
-        alt.Tooltip("low:Q", title="interval low", format=".4g"),
-        alt.Tooltip("high:Q", title="interval high", format=".4g"),
-        alt.Tooltip("n_control:Q", title="units so far, control", format=","),
-        alt.Tooltip("n_treatment:Q", title="units so far, treatment", format=","),
-        alt.Tooltip("p_value:Q", title="always-valid p-value", format=".3g"),
-    ]
-    base = alt.Chart()
-    zero = base.mark_rule(color="#444444", strokeDash=[4, 3]).encode(y=alt.Y("zero:Q"))
-    ends = base.mark_point(opacity=0).encode(x=x, y=alt.Y("high:Q"))
-    bars = base.mark_rule().encode(
-        x=x,
-        xOffset=offset,
-        y=alt.Y("low:Q", title=y_title),
-        y2="high:Q",
-        color=alt.Color(
-            "interval:N",
-            scale=alt.Scale(domain=list(_INTERVALS), range=[PALETTE[0], "#b8b8b8"]),
-            legend=alt.Legend(title=None, orient="bottom"),
-        ),
-        strokeWidth=alt.StrokeWidth(
-            "interval:N", scale=alt.Scale(domain=list(_INTERVALS), range=[3, 1.5]), legend=None
-        ),
-        tooltip=tooltip,
-    )
-    dots = (
-        base.mark_point(filled=True, size=45, color="#222222")
-        .encode(x=x, xOffset=offset, y="effect:Q", tooltip=tooltip)
-        .transform_filter(alt.datum.interval == _INTERVALS[0])
-    )
+    zero, ends, bars, dots = _sequential_marks(x, offset)
     panels = frame["panel"].unique(maintain_order=True).to_list()
     subtitle = [
         f"{level:.0%} always-valid intervals (dark) stay valid however often one looks; "
