@@ -41,6 +41,17 @@ def test_notebook_on_sample_data(tmp_path):
     assert "contacts_per_order" in eff
     assert "The new call script raised resolved by" in text
     assert "Sample ratio: OK" in text
+    # the quantile metric for handle time (issue 16): the median difference with its interval
+    med = eff["handle_time_median"]
+    assert med["ci_low"] < med["effect"] < med["ci_high"] and med["n_control"] > 9000
+    # weekly monitoring on the sample's week column: 8 looks, sentences, caution, chart
+    looks = records["monitoring"]
+    assert {r["metric"] for r in looks} == {"resolved", "repeat_contact", "handle_time", "csat"}
+    assert sorted({r["period"] for r in looks}) == list(range(1, 9))
+    assert "Weekly monitoring" in text and "always-valid 95% interval" in text
+    assert "the interval first excluded no effect in week" in text
+    assert "Caution: these intervals treat every unit as independent" in text
+    assert "Effect estimate, look by look" in text and "always-valid interval" in text
 
 
 def test_notebook_runs_on_cookie_cats_with_parameters_alone(tmp_path):
@@ -65,3 +76,8 @@ def test_notebook_runs_on_cookie_cats_with_parameters_alone(tmp_path):
     # Published (shared/datasets/README.md): 7-day retention 19.02 % vs 18.20 %, p ≈ 0.0016
     assert eff["retention_7"]["p_value"] == pytest.approx(0.0016, abs=5e-5)
     assert "Moving the gate to level 40 lowered retention_7 by 0.8 points" in text
+    # sections that do not apply say why, in one line each (no week, no clusters, no segments)
+    assert "Weekly monitoring is skipped: the data has no &quot;week&quot; column" in text
+    assert "monitoring" not in records and "Effect estimate, look by look" not in text
+    assert "No cluster column was given" in text
+    assert "Skipped: no segment column was given" in text
