@@ -79,7 +79,7 @@ def transitions(
     >>> transitions(ev).select("source", "target", "n", "p_out").rows()
     [('(start)', 'web', 2, 1.0), ('call', '(end)', 1, 1.0), ('web', '(end)', 1, 0.5), ('web', 'call', 1, 0.5)]
     """
-    lf, names = ordered_events(events, customer, time, touchpoint, names=True)
+    lf, names = ordered_events(events, customer, time, touchpoint, names=True, blocks=True)
     if collapse_repeats:
         lf = lf.filter(FIRST | (P.shift(1) != P))
     stats, gap_dtype = edge_stats(lf, names, FIRST, P, T)
@@ -211,7 +211,7 @@ def paths(
     """
     if max_steps is not None and max_steps < 1:
         raise ValueError("max_steps must be a positive integer or None")
-    lf, names = ordered_events(events, customer, time, touchpoint, names=True)
+    lf, names = ordered_events(events, customer, time, touchpoint, names=True, blocks=True)
     per_path, total = _journey_counts(lf, names, max_steps)
     if total == 0:
         warn("paths(): there are no events, so there are no journeys.")

@@ -197,6 +197,42 @@ def test_transitions_through_read_events(seed, tmp_path, random_log):
     check_against_brute(j.transitions(ev), brute_transitions(df, 1.0), 1.0)
 
 
+# --------------------------------------------------------------------------- raw logs in time order
+# Rows in time order alone (customers interleaved), as exports arrive: transitions and paths group
+# each customer's events by a hash of the id instead of sorting by its text. Tied times keep
+# their input order (the sort below is stable over the shuffled rows).
+@pytest.mark.parametrize("seed", range(6))
+def test_transitions_on_a_log_in_time_order(seed, tmp_path, random_log):
+    step = dt.timedelta(microseconds=1_234_567)
+    df = random_log(seed, step=step).sort("timestamp", maintain_order=True)
+    ref = brute_transitions(df, 1e-6)
+    check_against_brute(j.transitions(df), ref, 1e-6)
+    check_against_brute(j.transitions(df.lazy()), ref, 1e-6)
+    check_against_brute(
+        j.transitions(df, collapse_repeats=True), brute_transitions(df, 1e-6, collapse=True), 1e-6
+    )
+    path = tmp_path / "events.parquet"
+    df.write_parquet(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CxDataWarning)  # random logs repeat some rows
+        ev = cx.read_events(path)
+    check_against_brute(j.transitions(ev), ref, 1e-6)
+    whole_seconds = random_log(seed, step=dt.timedelta(seconds=90))  # medians exact in µs
+    check_paths_against_brute(whole_seconds.sort("timestamp", maintain_order=True), None, 5)
+
+
+def test_ids_sharing_a_hash_are_still_told_apart(monkeypatch, random_log):
+    # a key that gives every id of one length the same value: customers would interleave
+    from cxkit.journey import _events
+
+    monkeypatch.setattr(_events, "CUSTOMER_KEY", _events.C.str.len_bytes().cast(pl.UInt64))
+    for df in (random_log(5, step=dt.timedelta(seconds=30)), random_log(6, step=dt.timedelta(0))):
+        ordered = df.sort("timestamp", maintain_order=True)
+        for frame in (df, ordered):
+            check_against_brute(j.transitions(frame), brute_transitions(frame, 1.0), 1.0)
+        check_paths_against_brute(ordered, 3, None)
+
+
 def test_null_touchpoints_are_their_own_node(random_log):
     df = random_log(3, step=dt.timedelta(seconds=30), null_touchpoints=True)
     assert df["touchpoint"].null_count() > 0
@@ -236,7 +272,10 @@ def test_empty_events_warn_and_return_no_rows():
 
 @pytest.mark.parametrize(("seed", "max_steps", "top"), [(0, None, 3), (1, 2, 4), (2, 3, None)])
 def test_paths_equal_brute_force_on_random_logs(seed, max_steps, top, random_log):
-    df = random_log(seed, step=dt.timedelta(seconds=90))
+    check_paths_against_brute(random_log(seed, step=dt.timedelta(seconds=90)), max_steps, top)
+
+
+def check_paths_against_brute(df: pl.DataFrame, max_steps: int | None, top: int | None) -> None:
     per = defaultdict(list)
     for cid, ts, tp in df.iter_rows():
         per[cid].append((ts, tp))
