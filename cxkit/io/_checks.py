@@ -32,10 +32,13 @@ class Check:
     when_also: pl.Expr | None = None  # the rule only fails if this is also true on some row
     upper_bound: pl.Expr | None = None  # cheap aggregate ≥ the count; 0 means the rule holds
     candidates: pl.Expr | None = None  # rows that may break the rule (exact check runs on them)
-    # When the pass finds the rows sorted by ``run_checks``'s ``sort_key``: rows flagged by
-    # ``sorted_bound`` are counted instead of ``upper_bound`` — the exact count while no row is
-    # flagged by ``sorted_exact``; otherwise the rows ``sorted_candidates`` are checked exactly.
-    # Such row flags may look at most ``LOOK_BACK`` rows back (the pass may run in slices).
+    # When the pass finds the rows sorted by ``run_checks``'s ``sort_key``, or by its last part
+    # alone (the time: a raw log in time order): rows flagged by ``sorted_bound`` are counted
+    # instead of ``upper_bound`` — the exact count while no row is flagged by ``sorted_exact``;
+    # otherwise the rows ``sorted_candidates`` are checked exactly (or, when there are more than
+    # ``MAX_CANDIDATES`` of them, ``upper_bound`` and ``candidates`` are used after all). The
+    # flags must hold in both orders (compare rows tied on the last part of the key), and look
+    # at most ``LOOK_BACK`` rows back (the pass may run in slices).
     sorted_bound: pl.Expr | None = None
     sorted_exact: pl.Expr | None = None
     sorted_candidates: pl.Expr | None = None
@@ -115,13 +118,12 @@ def unsorted_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
     return out_of_order(key).sum()
 
 
-def tied_to_previous(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
-    """Rows whose key equals that of the row before them."""
-    a, b = key
-    return ((a.shift(1) == a) & (b.shift(1) == b)).fill_null(False)
+def tied_to_previous(key: tuple[pl.Expr, ...]) -> pl.Expr:
+    """Rows whose key (one or more expressions) equals that of the row before them."""
+    return pl.all_horizontal(x.shift(1) == x for x in key).fill_null(False)
 
 
-def tied_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
+def tied_rows(key: tuple[pl.Expr, ...]) -> pl.Expr:
     """Rows (of sorted data) whose key equals that of the row before or after them."""
     tie = tied_to_previous(key)
     return tie | tie.shift(-1).fill_null(False)
@@ -131,6 +133,9 @@ def tied_rows(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
 #: this many rows when a ``sort_key`` is given, so memory stays flat however long the file is.
 SLICE_ROWS = 5_000_000
 LOOK_BACK = 2  # rows a row-level check may look back (``shift(1)``, ``shift(2)``)
+#: Above this many ``sorted_candidates`` rows, a check is counted by its hashed ``upper_bound``
+#: pass instead (streaming), not by holding the candidates in memory.
+MAX_CANDIDATES = 1_000_000
 
 
 def _row_flag_counts(lf: pl.LazyFrame, flags: dict[str, pl.Expr], n_rows: int) -> dict[str, int]:
@@ -167,7 +172,7 @@ def _counts(
                 if c.when_also is not None:
                     aggs.append(c.when_also.sum().alias(f"__w{i}"))
             counts = lf.select(aggs).collect(engine="streaming").row(0, named=True)
-        if sort_key is not None and counts["__unsorted"]:
+        if sort_key is not None and counts["__unsorted"] and counts["__unsorted_time"]:
             redo = [
                 _bound(c).alias(f"__c{i}")
                 for i, c in enumerate(checks)
@@ -205,6 +210,8 @@ def run_checks(
     n = int(counts["__n"])
     report = ReadReport(kind=kind, source=opened.label, n_rows=n)
     is_sorted = sort_key is not None and not counts["__unsorted"]
+    # sorted by the key, or by its time alone: the checks' sorted flags hold either way
+    in_order = is_sorted or (sort_key is not None and not counts["__unsorted_time"])
     if sort_key is not None:
         report.is_sorted = is_sorted
     if n == 0:
@@ -222,8 +229,11 @@ def run_checks(
         return report
     for i, c in enumerate(checks):
         bad = int(counts[f"__c{i}"] or 0)
-        sorted_path = is_sorted and c.sorted_bound is not None
+        sorted_path = in_order and c.sorted_bound is not None
         inexact = sorted_path and c.sorted_exact is not None and bool(counts[f"__e{i}"])
+        if inexact and counts.get(f"__k{i}", 0) > MAX_CANDIDATES:  # too many to hold: hashed pass
+            bad = int(lf.select(_bound(c)).collect(engine="streaming").item() or 0)
+            sorted_path = inexact = False
         if (bad == 0 and not inexact) or (c.when_also is not None and not counts[f"__w{i}"]):
             continue
         quick = c.level != "error" and not FULL_DETAIL.get()
@@ -265,11 +275,17 @@ def _sorted_pass(
     The flags used here (``sorted_bound``, or ``flag`` for checks without one) must be row-local:
     looking at most ``LOOK_BACK`` rows back, as the pass may run in slices.
     """
-    flags = {"__unsorted": out_of_order(sort_key)}
+    time = sort_key[-1]
+    flags = {
+        "__unsorted": out_of_order(sort_key),
+        "__unsorted_time": (time.shift(1) > time).fill_null(False) | time.is_null(),
+    }
     for i, c in enumerate(checks):
         flags[f"__c{i}"] = c.sorted_bound if c.sorted_bound is not None else c.flag
         if c.sorted_exact is not None:
             flags[f"__e{i}"] = c.sorted_exact
+            if c.sorted_candidates is not None:
+                flags[f"__k{i}"] = c.sorted_candidates
         if c.when_also is not None:
             flags[f"__w{i}"] = c.when_also
     n_rows = opened.n_rows

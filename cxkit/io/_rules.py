@@ -100,10 +100,11 @@ def duplicates_check(
     key = pl.struct([pl.col(c) for c in columns]) if len(columns) > 1 else pl.col(columns[0])
     sorted_parts: dict[str, pl.Expr] = {}
     if sort_key is not None:
-        # on rows sorted by ``sort_key``, equal rows sit in one block of tied keys: while no
-        # block has more than three rows, comparing each row with the one or two before it in
-        # its block finds every copy (bigger blocks are rare; their rows are checked exactly)
-        tie = tied_to_previous(sort_key)
+        # on rows sorted by ``sort_key`` (customer, time) or by the time alone, equal rows sit
+        # in one block of tied times: while no block has more than three rows, comparing each
+        # row with the one or two before it in its block finds every copy (bigger blocks are
+        # rare; their rows are checked exactly)
+        tie = tied_to_previous(sort_key[1:])
         tie2 = tie & tie.shift(1).fill_null(False)  # tied to the two rows before it
 
         def equal_to(back: int) -> pl.Expr:
@@ -112,7 +113,7 @@ def duplicates_check(
         sorted_parts = {
             "sorted_bound": (tie & equal_to(1)) | (tie2 & equal_to(2)),
             "sorted_exact": tie2 & tie.shift(2).fill_null(False),
-            "sorted_candidates": tied_rows(sort_key),
+            "sorted_candidates": tied_rows(sort_key[1:]),
         }
     return Check(
         column=", ".join(columns) if len(columns) <= 3 else None,
