@@ -103,6 +103,16 @@ class ReadReport:
         lines.append("  VALID" if self.ok else "  NOT VALID")
         return "\n".join(lines)
 
+    __str__ = to_text
+
+    def _repr_html_(self) -> str:
+        """The same text in a notebook, escaped, under a green VALID or red NOT VALID badge."""
+        import html
+
+        colour, word = ("#009E73", "VALID") if self.ok else ("#D55E00", "NOT VALID")
+        badge = f'<strong style="color:{colour}">{word}</strong>'
+        return f'<div class="cx-read-report">{badge}<pre>{html.escape(self.to_text())}</pre></div>'
+
 
 def out_of_order(key: tuple[pl.Expr, pl.Expr]) -> pl.Expr:
     """True on rows that come before their predecessor in ``(key[0], key[1])`` order, or hold
