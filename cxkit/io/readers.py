@@ -4,12 +4,13 @@ or experiment unit, converted to canonical names and types.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from cxkit.errors import CxDataError, missing_column_error
+from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
 from cxkit.io._checks import Check, ReadReport, run_checks
 from cxkit.io._convert import boolean, id_text, numeric, range_checks
 from cxkit.io._rules import duplicates_check, finish, not_null, require_mapped
@@ -194,6 +195,14 @@ def _survey(
                 message="Some weights are missing or negative.",
                 hint="give every response a weight ≥ 0",
             )
+        )
+    elif "weight" in names:  # a weight column nobody asked for: say so, do not guess
+        warnings.warn(
+            f"{opened.label}: the survey has a 'weight' column, but weight= was not given, so "
+            "every response counts once. To weight the results pass weight='weight' (to "
+            "read_survey and to the analyses); if the column is not a weight, rename it.",
+            CxDataWarning,
+            stacklevel=3,
         )
     for col in [c for c in ids if c in names and c not in conv]:
         conv[col], bad_id = id_text(col, schema[col])
