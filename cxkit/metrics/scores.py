@@ -30,6 +30,7 @@ from cxkit.schema import PROPORTION
 __all__ = [
     "CES_SCORES",
     "DEFAULT_SCALES",
+    "METRIC_ALIASES",
     "SCORE_KINDS",
     "ScoreKind",
     "default_top_box",
@@ -41,6 +42,17 @@ __all__ = [
 #: ``"proportion"`` (accepted with a ``DeprecationWarning`` for one release).
 ScoreKind = Literal["mean", "csat", "nps", "ces", "proportion"]
 SCORE_KINDS: tuple[str, ...] = ("mean", "csat", "nps", "ces", PROPORTION)
+#: Common names for a metric (lower case, ``-`` and spaces as ``_``) → its canonical name.
+METRIC_ALIASES: dict[str, str] = {
+    **dict.fromkeys(
+        ("top2box", "top_2_box", "top_two_box", "t2b", "top_box", "topbox", "csat_top_box"),
+        "csat",
+    ),
+    **dict.fromkeys(("net_promoter_score", "net_promoter"), "nps"),
+    **dict.fromkeys(("customer_effort", "customer_effort_score"), "ces"),
+    **dict.fromkeys(("average", "avg"), "mean"),
+    **dict.fromkeys(("rate", "yes_rate", "percent", "pct"), PROPORTION),
+}
 #: ``ces=`` choices: the mean, the proportion agreeing, or agree − disagree.
 CES_SCORES: tuple[str, ...] = ("mean", "agree", "net")
 
@@ -59,7 +71,8 @@ _PROPORTION_LABELS = ("csat_top_box", "ces_agree", PROPORTION)
 
 
 def score_kind(metric: str, *, stacklevel: int = 3) -> str:
-    """Validate a ``metric=`` choice; the deprecated ``"share"`` becomes ``"proportion"``.
+    """Validate a ``metric=`` choice; common aliases (:data:`METRIC_ALIASES`: ``"top2box"`` →
+    ``"csat"``, …) map to the canonical name; the deprecated ``"share"`` becomes ``"proportion"``.
 
     Raises
     ------
@@ -68,8 +81,8 @@ def score_kind(metric: str, *, stacklevel: int = 3) -> str:
 
     Examples
     --------
-    >>> score_kind("csat")
-    'csat'
+    >>> score_kind("csat"), score_kind("top2box"), score_kind("Net Promoter Score")
+    ('csat', 'csat', 'nps')
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as w:
     ...     warnings.simplefilter("always")
@@ -84,6 +97,9 @@ def score_kind(metric: str, *, stacklevel: int = 3) -> str:
             stacklevel=stacklevel,
         )
         return PROPORTION
+    if isinstance(metric, str) and metric not in SCORE_KINDS:
+        key = metric.strip().lower().replace("-", "_").replace(" ", "_")
+        metric = METRIC_ALIASES.get(key, key if key in SCORE_KINDS else metric)
     check_choice(metric, SCORE_KINDS, argument="metric", what="score metric")
     return metric
 

@@ -153,7 +153,7 @@ def test_proportion_metric_and_the_deprecated_share_name():
 def test_unknown_metric_or_ces_choice_is_a_data_error_naming_the_choices():
     df = pl.DataFrame({"csat": [5, 4]})
     with pytest.raises(CxDataError, match="'mean', 'csat', 'nps', 'ces', 'proportion'"):
-        summarize(df, "csat", metric="top2box")
+        summarize(df, "csat", metric="median")
     with pytest.raises(CxDataError, match="'mean', 'agree', 'net'"):
         summarize(df, "csat", metric="ces", ces="top")
     with pytest.raises(CxDataError, match="NPS is defined on 0–10"):
@@ -161,6 +161,11 @@ def test_unknown_metric_or_ces_choice_is_a_data_error_naming_the_choices():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert score_kind("nps") == "nps"  # no warning for current names
+        # common aliases map to the canonical metric, silently
+        assert [score_kind(m) for m in ("top2box", "T2B", "top-box", "avg", "rate")] == [
+            "csat", "csat", "csat", "mean", "proportion"
+        ]  # fmt: skip
+    assert summarize(df, "csat", metric="top2box")["metric"].item() == "csat_top_box"
 
 
 def test_summarize_se_and_sd_columns():

@@ -102,7 +102,7 @@ def test_proportion_metric_result_label_and_the_deprecated_share_choice():
     assert rec[0].filename == __file__  # points at the caller, through the decorator
     assert_same(old, res)
     with pytest.raises(CxDataError, match="'csat', 'nps', 'ces', 'proportion'"):
-        scores(df, "satisfied", metric="top2box")
+        scores(df, "satisfied", metric="median")
 
 
 def test_nps_breakdown_base_flags_follow_the_one_rule():
