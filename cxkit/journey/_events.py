@@ -148,7 +148,7 @@ def group_customers(rows: pl.DataFrame) -> pl.LazyFrame:
     n_hashes = out.select((C.shift(1) != C).sum() + 1).item() if out.height else 0
     if n_hashes != n_ids:  # two ids with one hash (about n² / 2⁶⁵ for n ids): sort by the text
         return rows.lazy().sort([CUST, TIME], maintain_order=True)
-    return out.lazy()
+    return out.lazy().with_columns(C.set_sorted())  # sorted by the hash: group-bys run along it
 
 
 def _sorted_names(found: list[str | None]) -> list[str | None]:
