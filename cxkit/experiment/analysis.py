@@ -83,6 +83,29 @@ class Analysis:
         """True when any data-quality check raised an alarm."""
         return bool(self.checks["alarm"].any())
 
+    def _shown(self, render: Any) -> str:
+        from cxkit.experiment.summary import decision_summary
+
+        return render(
+            self.checks,
+            self.effects,
+            kinds=dict(zip(self.details["metric"], self.details["kind"], strict=False)),
+            verdict=decision_summary(self)[self.checks.height :],  # the checks are shown above
+            control=self.control,
+            level=round((1 - self.alpha) * 100),
+        )
+
+    def _repr_html_(self) -> str:
+        """Notebook display: checks with alarm badges, effects with units, the verdict."""
+        from cxkit.report.display import analysis_html
+
+        return self._shown(analysis_html)
+
+    def __str__(self) -> str:
+        from cxkit.report.display import analysis_text
+
+        return self._shown(analysis_text)
+
 
 def _checks_frame(srm_frame: pl.DataFrame, resp: pl.DataFrame | None) -> pl.DataFrame:
     rows = [
