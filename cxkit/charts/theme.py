@@ -70,6 +70,13 @@ MODES = ("interactive", "static")
 VEGALITE_V5 = "application/vnd.vegalite.v5+json"
 _V5_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 _SAVE_FORMATS = ("html", "svg", "png", "json")
+#: vega-embed options JupyterLab reads from the output's metadata: SVG marks (crisp, in the DOM),
+#: tooltips on, and only the export actions (no "open in the Vega editor" link to the web)
+_EMBED_OPTIONS = {
+    "renderer": "svg",
+    "tooltip": True,
+    "actions": {"export": True, "source": False, "compiled": False, "editor": False},
+}
 
 _CONFIG: dict[str, Any] = {
     "font": FONT,
@@ -234,7 +241,8 @@ class _CxDisplay:
         spec = super().to_dict(*args, **kwargs)  # type: ignore[misc]
         return _with_theme(spec) if "$schema" in spec else spec  # only at the top level
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        """(data, metadata) for IPython: see the module docstring for what each mode sends."""
         spec = self.to_dict()
         bundle: dict[str, Any] = {"text/plain": f"<cxkit chart: {type(self).__name__}>"}
         try:
@@ -245,9 +253,10 @@ class _CxDisplay:
             if get_mode() == "static":
                 raise
             log.warning("static SVG of the chart failed (%s); showing it interactive only", exc)
-        if get_mode() == "interactive":
-            bundle[VEGALITE_V5] = _v5(spec)
-        return bundle
+        if get_mode() != "interactive":
+            return bundle, {}
+        bundle[VEGALITE_V5] = _v5(spec)
+        return bundle, {VEGALITE_V5: {"embed_options": _EMBED_OPTIONS}}
 
     def save(self, fp: Any, *args: Any, **kwargs: Any) -> None:
         """Offline save for paths ending .html/.svg/.png/.json (see :func:`save`)."""

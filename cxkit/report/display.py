@@ -17,7 +17,18 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["RECORD_MIMETYPE", "findings", "json_safe", "record", "recorded", "table"]
+__all__ = [
+    "RECORD_MIMETYPE",
+    "Shown",
+    "analysis_html",
+    "analysis_text",
+    "findings",
+    "json_safe",
+    "record",
+    "recorded",
+    "table",
+    "table_text",
+]
 
 RECORD_MIMETYPE = "application/vnd.cxkit.record+json"
 _RECORDED: dict[str, Any] = {}
@@ -101,9 +112,8 @@ def findings(lines: Iterable[str], *, title: str | None = "Headline findings") -
     escaped, so it cannot inject markup.
     """
     items = [str(s) for s in lines]
-    from IPython.display import HTML, display
-
-    display(HTML(_html_list(items, title)))
+    head = [title, ""] if title else []
+    _show(Shown(_html_list(items, title), "\n".join([*head, *(f"- {s}" for s in items)])))
 
 
 def _fmt(value: Any, col: str, percent_cols: set[str]) -> str:
@@ -165,6 +175,168 @@ def table(
 
     Shares listed in ``percent`` are shown as %; p-values as ``<0.001`` or 3 decimals.
     """
-    from IPython.display import HTML, display
+    html_text = table_html(frame, percent=percent, max_rows=max_rows, caption=caption)
+    _show(Shown(html_text, table_text(frame, percent=percent, max_rows=max_rows, caption=caption)))
 
-    display(HTML(table_html(frame, percent=percent, max_rows=max_rows, caption=caption)))
+
+def table_text(
+    frame: pl.DataFrame,
+    *,
+    percent: Iterable[str] = (),
+    max_rows: int = 50,
+    caption: str | None = None,
+) -> str:
+    """``frame`` as aligned plain text, numbers formatted as in :func:`table_html`.
+
+    >>> print(table_text(pl.DataFrame({"touchpoint": ["web", "ivr"], "share": [0.5, 0.25]}),
+    ...                  percent=["share"]))
+    touchpoint  share
+    web         50.0%
+    ivr         25.0%
+    """
+    pct = set(percent)
+    shown = frame.head(max_rows)
+    cells = [[str(c) for c in shown.columns]] + [
+        [_fmt(v, c, pct) for v, c in zip(row, shown.columns, strict=True)]
+        for row in shown.iter_rows()
+    ]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(shown.columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    if frame.height > max_rows:
+        lines.append(f"{frame.height - max_rows:,} more rows not shown.")
+    return "\n".join(([caption] if caption else []) + lines)
+
+
+class Shown:
+    """What :func:`table` and :func:`findings` display: escaped HTML in a notebook, plain
+    text (``str``/``repr``) anywhere else.
+
+    >>> print(Shown("<b>x</b>", "x"))
+    x
+    """
+
+    def __init__(self, html_text: str, text: str) -> None:
+        self._html, self._text = html_text, text
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+def _show(obj: Shown) -> None:
+    """Display in IPython; outside it, IPython's ``display`` prints the text."""
+    from IPython.display import display
+
+    display(obj)
+
+
+_CHECK_LABELS = {"sample_ratio": "Sample ratio (SRM)", "response_rate": "Survey response rate"}
+_DECISION_COLOURS = {"better": "#009E73", "worse": "#D55E00"}
+
+
+def _badge(text: str, colour: str) -> str:
+    return (
+        f'<span class="cx-badge" style="color:#fff;background-color:{colour};'
+        f'padding:0 6px;border-radius:4px">{html.escape(text)}</span>'
+    )
+
+
+def _effect_rows(effects: pl.DataFrame, kinds: Mapping[str, str]) -> list[dict[str, str]]:
+    """One dict of display strings per metric × arm: values in their unit, effect with its CI."""
+    rows = []
+    for r in effects.iter_rows(named=True):
+        share = kinds.get(r["metric"]) in ("proportion", "binary")
+        unit = " pts" if share or kinds.get(r["metric"]) == "nps" else ""
+        scale = 100 if share else 1
+
+        def num(v, signed=False, scale=scale, unit=unit):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                return "–"
+            return f"{v * scale:{'+' if signed else ''}.{1 if scale == 100 else 2}f}{unit}"
+
+        def val(v, share=share):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                return "–"
+            return f"{v:.1%}" if share else f"{v:,.2f}"
+
+        p = r.get("p_adj", r.get("p_value"))
+        rows.append(
+            {
+                "metric": str(r["metric"]),
+                "arm": str(r["arm"]),
+                "control": val(r["control_value"]),
+                "treatment": val(r["treatment_value"]),
+                "effect": num(r["effect"], signed=True),
+                "ci": f"{num(r['ci_low'], signed=True)} to {num(r['ci_high'], signed=True)}",
+                "p_adj": _fmt(p, "p_adj", set()),
+                "decision": str(r.get("decision") or "").replace("_", " "),
+            }
+        )
+    return rows
+
+
+def analysis_html(
+    checks: pl.DataFrame,
+    effects: pl.DataFrame,
+    *,
+    kinds: Mapping[str, str],
+    verdict: Iterable[str],
+    control: str = "",
+    level: int = 95,
+) -> str:
+    """An A/B analysis as escaped HTML: the checks with alarm badges, then the effects with
+    their units and intervals, then the verdict (what ``Analysis`` shows in a notebook)."""
+    check_rows = "".join(
+        f"<tr><td>{html.escape(_CHECK_LABELS.get(r['check'], str(r['check'])))}</td>"
+        f"<td>{_fmt(r.get('n'), 'n', set())}</td><td>{html.escape(_fmt(r['p_value'], 'p_value', set()))}</td>"
+        f"<td>{_badge('ALARM', '#D55E00') if r['alarm'] else _badge('ok', '#009E73')}</td></tr>"
+        for r in checks.iter_rows(named=True)
+    )
+    eff = _effect_rows(effects, kinds)
+    vs = f" vs {html.escape(control)}" if control else ""
+    effect_rows = "".join(
+        f"<tr><td>{html.escape(e['metric'])}</td><td>{html.escape(e['arm'])}{vs}</td>"
+        f"<td>{html.escape(e['control'])}</td><td>{html.escape(e['treatment'])}</td>"
+        f"<td><strong>{html.escape(e['effect'])}</strong></td><td>{html.escape(e['ci'])}</td>"
+        f"<td>{html.escape(e['p_adj'])}</td>"
+        f"<td>{_badge(e['decision'], _DECISION_COLOURS.get(e['decision'], '#777777'))}</td></tr>"
+        for e in eff
+    )
+    return (
+        '<div class="cx-analysis"><h4>Checks (read these first)</h4>'
+        '<table class="cx-table"><thead><tr><th>check</th><th>n</th><th>p-value</th>'
+        f"<th>status</th></tr></thead><tbody>{check_rows}</tbody></table>"
+        '<h4>Effects</h4><table class="cx-table"><thead><tr><th>metric</th><th>arm</th>'
+        "<th>control</th><th>treatment</th><th>effect</th>"
+        f"<th>{level}% CI</th><th>p_adj</th><th>decision</th></tr></thead>"
+        f"<tbody>{effect_rows}</tbody></table>"
+        "<p><small>Shares in %, effects on shares and NPS in points (pts).</small></p>"
+        f"{_html_list([str(v) for v in verdict], 'Verdict')}</div>"
+    )
+
+
+def analysis_text(
+    checks: pl.DataFrame,
+    effects: pl.DataFrame,
+    *,
+    kinds: Mapping[str, str],
+    verdict: Iterable[str],
+    control: str = "",
+    level: int = 95,
+) -> str:
+    """The same as :func:`analysis_html`, as plain text (what ``print(analysis)`` shows)."""
+    lines = ["Checks:"]
+    for r in checks.iter_rows(named=True):
+        status = "ALARM" if r["alarm"] else "ok"
+        label = _CHECK_LABELS.get(r["check"], str(r["check"]))
+        lines.append(f"  {label}: {status} (p = {_fmt(r['p_value'], 'p_value', set())})")
+    lines.append(f"Effects (vs {control}):" if control else "Effects:")
+    for e in _effect_rows(effects, kinds):
+        lines.append(
+            f"  {e['metric']} [{e['arm']}]: {e['control']} → {e['treatment']}, effect "
+            f"{e['effect']} ({level}% CI {e['ci']}), p_adj {e['p_adj']}, {e['decision']}"
+        )
+    lines += ["Verdict:", *(f"  - {v}" for v in verdict)]
+    return "\n".join(lines)

@@ -64,8 +64,9 @@ def test_use_theme_is_the_opt_in():
 def test_interactive_bundle_is_vegalite_v5_with_theme_and_svg_titles(built, mode):
     cx.charts.set_mode("interactive")
     for name, chart in built.items():
-        bundle = chart._repr_mimebundle_()
+        bundle, metadata = chart._repr_mimebundle_()
         spec = bundle[VEGALITE_V5]
+        assert metadata[VEGALITE_V5]["embed_options"]["renderer"] == "svg", name
         assert spec["$schema"].endswith("/vega-lite/v5.json"), name
         assert spec["config"]["font"].startswith("Helvetica"), name  # the theme, in its config
         assert spec["config"]["range"]["category"] == cx.charts.PALETTE, name
@@ -76,11 +77,11 @@ def test_interactive_bundle_is_vegalite_v5_with_theme_and_svg_titles(built, mode
 
 def test_static_mode_is_one_call_and_drops_the_script(built, mode):
     assert cx.charts.set_mode("static") in cx.charts.MODES
-    bundle = built["funnel"]._repr_mimebundle_()
+    bundle = built["funnel"]._repr_mimebundle_()[0]
     assert VEGALITE_V5 not in bundle
     assert bundle["image/svg+xml"].startswith("<svg")
     assert cx.charts.set_mode("interactive") == "static"
-    assert VEGALITE_V5 in built["funnel"]._repr_mimebundle_()
+    assert VEGALITE_V5 in built["funnel"]._repr_mimebundle_()[0]
 
 
 def test_bad_mode_lists_the_choices():
@@ -113,7 +114,7 @@ def test_compositions_of_cxkit_charts_work_and_can_be_themed(built):
     assert themed.to_dict()["config"]["font"].startswith("Helvetica")
     # a modified cxkit chart keeps the cxkit display
     wide = built["funnel"].properties(width=700)
-    assert VEGALITE_V5 in wide._repr_mimebundle_()
+    assert VEGALITE_V5 in wide._repr_mimebundle_()[0]
 
 
 @pytest.mark.parametrize("suffix", ["html", "svg", "png", "json"])
