@@ -133,6 +133,9 @@ def _execute(
                 execution_timeout=timeout,
                 start_timeout=120,
                 progress_bar=progress,
+                # the kernel's own log ("running over TCP without encryption", "KeyboardInterrupt
+                # caught" at shutdown) is noise on a good run; cell errors still reach the page
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                 log_output=False,
             )
         except PapermillExecutionError:
