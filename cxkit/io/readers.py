@@ -129,6 +129,36 @@ def read_customers(
 # --------------------------------------------------------------------------------------------
 # survey
 # --------------------------------------------------------------------------------------------
+def _weight(weight: str, schema: pl.Schema, label: str) -> tuple[pl.Expr, list[Check]]:
+    """The survey weight as a number, with its checks (numbers, present, not negative)."""
+    if weight not in schema:
+        raise missing_column_error(
+            weight, schema.names(), source=label, role="weight", argument="weight"
+        )
+    w, bad = numeric(weight, schema[weight])
+    checks = []
+    if bad is not None:
+        checks.append(
+            Check(
+                column=weight,
+                rule="weights are numbers",
+                flag=bad,
+                message="Some weights are not numbers.",
+                hint="recode text weights as numbers at the source",
+            )
+        )
+    checks.append(
+        Check(
+            column=weight,
+            rule="weights are present and not negative",
+            flag=w.is_null() | (w < 0),
+            message="Some weights are missing or negative.",
+            hint="give every response a weight ≥ 0",
+        )
+    )
+    return w, checks
+
+
 def _survey(
     source: Any,
     *,
@@ -172,30 +202,8 @@ def _survey(
         conv[col] = num
         checks += more
     if weight is not None:
-        if weight not in names:
-            raise missing_column_error(
-                weight, names, source=opened.label, role="weight", argument="weight"
-            )
-        w, bad = numeric(weight, schema[weight])
-        conv[weight] = w
-        if bad is not None:
-            checks.append(
-                Check(
-                    column=weight,
-                    rule="weights are numbers",
-                    flag=bad,
-                    message="Some weights are not numbers.",
-                )
-            )
-        checks.append(
-            Check(
-                column=weight,
-                rule="weights are present and not negative",
-                flag=w.is_null() | (w < 0),
-                message="Some weights are missing or negative.",
-                hint="give every response a weight ≥ 0",
-            )
-        )
+        conv[weight], more = _weight(weight, schema, opened.label)
+        checks += more
     elif "weight" in names:  # a weight column nobody asked for: say so, do not guess
         warnings.warn(
             f"{opened.label}: the survey has a 'weight' column, but weight= was not given, so "
