@@ -126,6 +126,7 @@ class Masker:
     """
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
+        extra = list(extra)
         self.names = {normalise(n) for n in ID_ALIASES} | {normalise(n) for n in extra if n}
         self.values: set[str] = set()
         words = sorted(
@@ -139,7 +140,20 @@ class Masker:
             rf"(?P<val>'[^']*'|\"[^\"]*\"|[^\s,;}})\]]+)",
             re.IGNORECASE,
         )
-        self._names_text = re.compile(rf"\b(?:{names})\b", re.IGNORECASE)
+        # plain words such as "customer" or "user" mark an id column in a table header or a
+        # "name: value" pair, but are ordinary English in text: whole-text withholding looks
+        # for the other names only (customer_id, Customer ID, cust_id, mapped and extra ones)
+        extra_names = {normalise(n) for n in extra if n}
+        texty = sorted(
+            (
+                r"[\s_.-]?".join(re.escape(w) for w in n.split("_"))
+                for n in self.names
+                if "_" in n or n in extra_names
+            ),
+            key=len,
+            reverse=True,
+        )
+        self._names_text = re.compile(rf"\b(?:{'|'.join(texty)})\b", re.IGNORECASE)
         self._titled = re.compile(rf"titled '(?:{names})'", re.IGNORECASE)
 
     # ------------------------------------------------------------------ names
