@@ -173,7 +173,8 @@ class Masker:
     def learn(self, value: str) -> None:
         """Remember ``value`` as an id: it is masked wherever else it appears on the page."""
         value = html.unescape(value).strip()
-        if len(value) >= 2 and value != MASK:
+        # (a column name is not an id: ``customer=customer`` in a traceback's code)
+        if len(value) >= 2 and value != MASK and not self.is_id(value):
             self.values.add(value)
 
     def _pair_repl(self, m: re.Match[str]) -> str:
