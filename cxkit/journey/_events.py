@@ -105,7 +105,7 @@ def ordered_events(
         if blocks and unordered is not None:  # read narrow, group by customer hash
             if found is not None:
                 cols[2] = cols[2].cast(_enum(found))
-            grouped = group_customers(unordered.select(cols).collect(engine="streaming"))
+            grouped = group_customers(unordered.select(cols))
             return (grouped, found) if names else grouped
         out = out.with_columns(C.set_sorted())  # group-bys by customer run along the order
         return (out, found) if names else out
@@ -116,7 +116,9 @@ def ordered_events(
     if rows.select(unsorted_rows((C, T))).item():
         # left lazy: the (streaming) query that uses the rows sorts them, faster than eagerly
         ordered = (
-            group_customers(rows) if blocks else rows.lazy().sort([CUST, TIME], maintain_order=True)
+            group_customers(rows.lazy())
+            if blocks
+            else rows.lazy().sort([CUST, TIME], maintain_order=True)
         )
     else:  # in order, checked: let Polars group by customer along the sorted run
         ordered = rows.lazy().with_columns(C.set_sorted())
@@ -127,27 +129,30 @@ def _enum(found: list[str | None]) -> pl.DataType:
     return pl.Enum([x for x in found if x is not None])
 
 
-def group_customers(rows: pl.DataFrame) -> pl.LazyFrame:
-    """``rows`` with each customer's events together, in (time, input) order; the customers in
-    the order of a 64-bit hash of their id, which replaces the id in the customer column.
+def group_customers(plan: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows of ``plan`` with each customer's events together, in (time, input) order; the
+    customers in the order of a 64-bit hash of their id, which replaces the id.
 
     One stable sort on an integer key instead of on the id's text (and the time): on a log in
     time order, where the time needs no sorting, the hash alone is the key, and the ids' text is
-    not moved at all. Two customers whose ids shared a hash would interleave: the hash must take
-    as many values as there are distinct ids (it then tells every id apart), else the rows are
-    sorted by the text after all, so the result is exact whatever the ids.
+    dropped before the sort. Two customers whose ids shared a hash would interleave: the hash
+    must take as many values as there are distinct ids (it then tells every id apart), else the
+    rows are read again and sorted by the text, so the result is exact whatever the ids.
+    ``plan`` must give its rows in the same order each time (a file, a frame in memory).
     """
-    ids = rows[CUST]
-    n_ids = ids.n_unique()
+    rows = plan.collect(engine="streaming")
+    n_ids = rows[CUST].n_unique()
     dtype = rows.schema[TIME]
     in_time = (dtype.is_temporal() or dtype.is_integer()) and rows.select(
         (T.null_count() == 0) & ~(T.shift(1) > T).fill_null(False).any()
     ).item()
     key = [CUST] if in_time else [CUST, TIME]
-    out = rows.with_columns(CUSTOMER_KEY.alias(CUST)).sort(key, maintain_order=True)
+    rows = rows.with_columns(CUSTOMER_KEY.alias(CUST))  # the ids' text is let go here
+    out = rows.sort(key, maintain_order=True)
+    del rows
     n_hashes = out.select((C.shift(1) != C).sum() + 1).item() if out.height else 0
     if n_hashes != n_ids:  # two ids with one hash (about n² / 2⁶⁵ for n ids): sort by the text
-        return rows.lazy().sort([CUST, TIME], maintain_order=True)
+        return plan.collect(engine="streaming").lazy().sort([CUST, TIME], maintain_order=True)
     return out.lazy().with_columns(C.set_sorted())  # sorted by the hash: group-bys run along it
 
 
