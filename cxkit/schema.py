@@ -46,3 +46,115 @@ CORRECTIONS: Final = ("holm", "bh", "bonferroni", "none")
 # --------------------------------------------------------------------------- rates
 #: The one word for a top-box or yes/no rate (a fraction 0–1 of units with the attribute).
 PROPORTION: Final = "proportion"
+
+# --------------------------------------------------------------------------- reader labels
+# The words a reader sees for result columns, metrics and units: the one place tables, findings
+# and charts take them from (``cxkit.report.wording`` turns them into sentences). A name not
+# listed here is shown with its underscores turned into spaces.
+
+#: Result-frame columns → table headers (plain words, the unit is added by the formatter).
+COLUMN_LABELS: Final = {
+    "metric": "Metric",
+    "arm": "Arm",
+    "segment": "Segment",
+    "touchpoint": "Touchpoint",
+    "stage": "Stage",
+    "channel": "Channel",
+    "period": "Period",
+    "group": "Group",
+    "n": "Base (n)",
+    "n_eff": "Effective base",
+    "n_units": "Units",
+    "n_customers": "Customers",
+    "n_control": "Base, control",
+    "n_treatment": "Base, treatment",
+    "n_clusters": "Clusters",
+    "estimate": "Estimate",
+    "score": "Score",
+    "ci": "Interval (95%)",
+    "ci_low": "Interval low",
+    "ci_high": "Interval high",
+    "p_value": "p-value",
+    "p_adj": "p-value (corrected)",
+    "base_flag": "Base check",
+    "effect": "Difference",
+    "rel_effect": "Relative difference",
+    "rel_ci_low": "Relative interval low",
+    "rel_ci_high": "Relative interval high",
+    "control_value": "Control",
+    "treatment_value": "Treatment",
+    "decision": "Verdict",
+    "observed_share": "Share observed",
+    "expected_share": "Share expected",
+    "response_rate": "Response rate",
+    "share": "Share",
+    "count": "Count",
+    "customers": "Customers",
+    "source": "From",
+    "target": "To",
+    "p_out": "Share moving on",
+    "importance": "Importance",
+    "performance": "Performance",
+    "quadrant": "Quadrant",
+    "var_reduction": "Variance removed (CUPED)",
+    "design_effect": "Design effect",
+    "icc": "Intra-cluster correlation",
+    "method": "Method",
+    "alarm": "Alarm",
+    "check": "Check",
+    "statistic": "Test statistic",
+    "df": "Degrees of freedom",
+    "se": "Standard error",
+    "median_duration": "Median time",
+    "mean_duration": "Mean time",
+    "truncated": "Cut short",
+    "sign": "Direction",
+}
+
+#: Columns a reader rarely needs: tables show them in an expandable detail, not as columns.
+TECHNICAL_COLUMNS: Final = frozenset(
+    {"n_eff", "p_value", "rel_ci_low", "rel_ci_high", "statistic", "df", "se", "sign",
+     "truncated", "alternative", "family", "kind", "role", "higher_is_better", "n_assignments",
+     "method", "icc", "margin"}
+)  # fmt: skip
+
+#: Common metric and outcome names → reader words (lower case: they sit inside sentences).
+METRIC_LABELS: Final = {
+    "resolved": "resolution",
+    "repeat_contact": "repeat contacts",
+    "handle_time": "handle time",
+    "handle_time_median": "median handle time",
+    "contacts_per_order": "contacts per order",
+    "csat": "CSAT",
+    "csat_top_box": "CSAT (top box)",
+    "nps": "NPS",
+    "ces": "effort (CES)",
+    "churned": "churn",
+    "converted": "conversion",
+    "retention_1": "1-day retention",
+    "retention_7": "7-day retention",
+    "sum_gamerounds": "game rounds played",
+    "satisfaction": "satisfaction",
+    "revenue": "revenue",
+}
+
+#: Units of metrics measured in something other than a rate or points (shown after numbers).
+METRIC_UNITS: Final = {
+    "handle_time": "s",
+    "handle_time_median": "s",
+    "pre_handle_time": "s",
+}
+
+#: ``decision`` values → reader words.
+DECISION_LABELS: Final = {
+    "better": "better",
+    "worse": "worse",
+    "within_margin": "within its margin",
+    "non_inferior": "not worse",
+    "inconclusive": "cannot tell",
+    "no_detectable_change": "cannot tell",
+}
+
+#: Unit words: a difference of two rates is in percentage points, a relative change in %.
+POINTS: Final = "pts"
+PERCENT: Final = "%"
