@@ -1,6 +1,8 @@
 """Plain-language summaries: the decision of an analysis, and what weekly monitoring shows.
 
-* :func:`decision_summary` — one sentence per check and per metric × arm of an analysis;
+* :func:`decision_summary` — one sentence per check and per metric × arm of an analysis, in
+  the words of :mod:`cxkit.report.wording`; :func:`verdict` — the one-line verdict from the
+  pre-declared primary metrics and guardrails;
 * :func:`monitor_summary` — one sentence per metric × arm of :func:`~cxkit.experiment.monitor`
   at its last look, when its always-valid interval first excluded no effect, when the usual
   test repeated at every look would have called it, and, for cluster-randomised designs, how
@@ -20,11 +22,18 @@ import polars as pl
 
 from cxkit.errors import CxDataError
 from cxkit.experiment.spec import Metric, as_metrics
+from cxkit.report import wording
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxkit.experiment.analysis import Analysis
 
-__all__ = ["decision_summary", "monitor_skip_reason", "monitor_summary", "sequential_metrics"]
+__all__ = [
+    "decision_summary",
+    "monitor_skip_reason",
+    "monitor_summary",
+    "sequential_metrics",
+    "verdict",
+]
 
 _MONITOR_KINDS = ("proportion", "mean")
 
@@ -39,13 +48,38 @@ def _fmt_value(v: float, m: Metric, *, diff: bool) -> str:
     return f"{v:+,.3g}" if diff else f"{v:,.3g}"
 
 
+def _arm(name: Any) -> str:
+    return str(name).replace("_", " ")
+
+
+def _effect_line(row: dict[str, Any], m: Metric, change: str, alpha: float) -> str:
+    """One reader sentence for a metric × arm row of ``Analysis.effects`` (the wording layer)."""
+    kind = "proportion" if m.kind == "proportion" else m.kind
+    args = (row["metric"], row["effect"], row["ci_low"], row["ci_high"])
+    dec = row["decision"]
+    if m.role == "guardrail" or dec in ("within_margin", "non_inferior", "inconclusive"):
+        return wording.guardrail(
+            *args, margin=m.margin, decision=dec, kind=kind, higher_is_better=m.higher_is_better
+        )
+    subject = "" if change == "The change" else change
+    return wording.change(
+        *args, kind=kind, clear=dec in ("better", "worse"), alpha=alpha, subject=subject
+    )
+
+
 def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[str]:
     """Plain-language sentences computed from an :class:`Analysis` (checks first).
+
+    The words come from :mod:`cxkit.report.wording`: directions (*rose*, *fell*), rates in
+    points, the interval as "a to b", *statistically clear* instead of a p-value (the p-values
+    stay in the tables) and, when the data cannot settle a difference, a sentence that says so
+    with its interval.
 
     Returns
     -------
     list of str
-        One sentence per check alarm and per metric × treatment arm.
+        One sentence per data-quality check and per metric × treatment arm (prefixed with the
+        arm when there are several).
 
     Examples
     --------
@@ -55,51 +89,57 @@ def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[
     ...                     "n": [1000, 1000], "sum": [700.0, 745.0], "sum_sq": [700.0, 745.0]})
     >>> res = from_aggregates(agg, control="old", metrics={"resolved": "proportion"})
     >>> decision_summary(res, change="The new script")[-1]
-    'new: The new script raised resolved by +4.5 points (95% CI +0.6 points to +8.4 points, p_adj = 0.025).'
+    'With the new script, resolution rose 4.5 pts (0.6 to 8.4 pts), statistically clear.'
     """
     out: list[str] = []
     for row in analysis.checks.iter_rows(named=True):
         name = "sample ratio" if row["check"] == "sample_ratio" else "survey response rate"
         if row["alarm"]:
             out.append(
-                f"WARNING: the {name} differs between arms (p = {row['p_value']:.2g}); "
-                "the effects below may be biased — investigate before deciding."
+                f"WARNING: the {name} differs between arms by more than chance would "
+                "(statistically clear); the effects below may be biased — find the cause "
+                "before deciding."
             )
         else:
-            out.append(f"The {name} check passed (p = {row['p_value']:.2g}).")
+            out.append(f"The {name} check passed: the arms are comparable on it.")
     specs = {m.label: m for m in analysis.metrics}
-    level = round((1 - analysis.alpha) * 100)
+    several = analysis.effects["arm"].n_unique() > 1
     for row in analysis.effects.iter_rows(named=True):
-        m = specs[row["metric"]]
-        if row["effect"] is None:
-            out.append(f"{row['arm']}: {row['metric']} could not be estimated (too few units).")
-            continue
-        ci = (
-            f"{level}% CI {_fmt_value(row['ci_low'], m, diff=True)} to "
-            f"{_fmt_value(row['ci_high'], m, diff=True)}"
-        )
-        eff = _fmt_value(row["effect"], m, diff=True)
-        dec = row["decision"]
-        if dec in ("better", "worse"):
-            verb = "raised" if row["effect"] > 0 else "lowered"
-            eff = eff.lstrip("+-")
-            text = f"{change} {verb} {row['metric']} by {eff} ({ci}, p_adj = {row['p_adj']:.2g})."
-        elif dec == "within_margin":
-            text = (
-                f"{row['metric']} stayed within its margin of "
-                f"{_fmt_value(m.margin, m, diff=True).lstrip('+')} ({eff}, {ci})."
-            )
-        elif dec == "non_inferior":
-            text = (
-                f"{row['metric']} is non-inferior: the change is not worse by its margin or "
-                f"more ({eff}, {ci}, p_adj = {row['p_adj']:.2g})."
-            )
-        elif dec == "inconclusive":
-            text = f"{row['metric']}: inconclusive — the data cannot rule out a harm beyond the margin ({eff}, {ci})."
-        else:
-            text = f"{row['metric']} unchanged: no detectable difference ({eff}, {ci})."
-        out.append(f"{row['arm']}: {text}")
+        text = _effect_line(row, specs[row["metric"]], change, analysis.alpha)
+        out.append(f"{_arm(row['arm'])}: {text}" if several else text)
     return out
+
+
+def verdict(analysis: Analysis) -> str:
+    """The one-line verdict of an A/B test from its pre-declared primary metrics and guardrails.
+
+    ``Roll out`` when a primary metric moved the right way, clearly, and no guardrail was
+    breached; ``Do not roll out`` on a breached guardrail or a primary metric that moved the
+    wrong way; ``Hold`` when a data-quality check raised an alarm; ``No decision`` when the data
+    cannot tell. With several treatment arms, one clause per arm.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from cxkit.experiment import from_aggregates
+    >>> agg = pl.DataFrame({"metric": ["resolved"] * 2, "arm": ["old", "new"], "n_units": [1000, 1000],
+    ...                     "n": [1000, 1000], "sum": [700.0, 745.0], "sum_sq": [700.0, 745.0]})
+    >>> verdict(from_aggregates(agg, control="old", metrics={"resolved": "proportion"}))
+    'Roll out: resolution up 4.5 pts (0.6 to 8.4).'
+    """
+    alarms = analysis.checks.filter(pl.col("alarm"))["check"].to_list()
+    alarm = alarms[0].replace("_", " ") if alarms else ""
+    specs = {m.label: m for m in analysis.metrics}
+    lines = []
+    for (arm,), g in analysis.effects.group_by("arm", maintain_order=True):
+        rows = [
+            {**r, "kind": specs[r["metric"]].kind, "role": specs[r["metric"]].role}
+            for r in g.iter_rows(named=True)
+        ]
+        lines.append((_arm(arm), wording.verdict(rows, alarm=alarm)))
+    if len(lines) == 1:
+        return lines[0][1]
+    return " ".join(f"{arm}: {text}" for arm, text in lines)
 
 
 def sequential_metrics(metrics: Mapping[str, Any] | Iterable[Metric]) -> dict[str, Metric]:

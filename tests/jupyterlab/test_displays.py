@@ -34,7 +34,7 @@ def test_analysis_html_shows_checks_then_effects_with_units_then_verdict(analysi
     assert "+4.0 pts" in page  # resolved: 70.7% → 74.7%, in percentage points
     assert "70.7%" in page and "74.7%" in page
     assert "new_script vs control" in page
-    assert "The change raised resolved by 4.0 points" in page
+    assert "Resolution rose 4.0 pts" in page  # the verdict in reader words (report.wording)
     assert len(page) < len(repr(analysis))  # shorter than the 5,000-character dataclass repr
 
 
