@@ -29,7 +29,8 @@ not stop the others.
 
 Modules: ``config`` (reports.toml) · ``run`` (papermill runs, results.json, index) ·
 ``files`` (atomic writes, SHA-256) · ``sanitize`` (nh3 and the id-masking pass) ·
-``display`` (``cx.record``, ``cx.findings``, ``cx.table`` in notebooks) · private ``_page``
+``display`` (``cx.record``, ``cx.findings``, ``cx.table``, ``cx.report.headline`` in notebooks) ·
+``wording`` (the words a reader sees: labels, units, directions, intervals, verdicts) · private ``_page``
 (page and index HTML), ``_params`` (typed notebook parameters), ``_css``.
 """
 
@@ -41,7 +42,7 @@ from cxkit.report._params import (
     parse_assignments,
 )
 from cxkit.report.config import ReportSpec, load_config, select_reports
-from cxkit.report.display import findings, record, table
+from cxkit.report.display import findings, headline, record, table
 from cxkit.report.run import (
     DEFAULT_TIMEOUT,
     KERNEL_NAME,
@@ -63,6 +64,7 @@ __all__ = [
     "ReportSpec",
     "coerce_parameter",
     "findings",
+    "headline",
     "load_config",
     "notebook_parameters",
     "parse_assignments",

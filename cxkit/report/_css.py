@@ -12,6 +12,15 @@ body { margin: 0; background: var(--bg); color: var(--ink);
 main, header.cx-header, footer.cx-footer { max-width: 980px; margin: 0 auto; padding: 0 28px; }
 header.cx-header { padding-top: 28px; padding-bottom: 8px; border-bottom: 3px solid var(--accent); }
 header.cx-header h1 { font-size: 26px; margin: 0 0 6px; line-height: 1.25; }
+.cx-context { margin: 0 0 6px; color: var(--muted); font-size: 14px; }
+section.headline { border: 1px solid #cfe0ee; border-left: 6px solid var(--accent);
+                   background: #f4f8fb; padding: 10px 18px 6px; margin: 16px 0 22px;
+                   border-radius: 4px; font-size: 16px; }
+section.headline ul { margin: 6px 0; padding-left: 20px; }
+section.headline li { margin: 0 0 6px; }
+.cx-verdict { font-size: 18px; font-weight: 700; margin: 4px 0 8px; }
+details.cx-about { margin: 36px 0 0; border-top: 1px solid var(--line); padding-top: 10px; }
+details.cx-about summary { cursor: pointer; font-weight: 600; color: var(--muted); }
 .cx-meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 10px 0;
            font-size: 13px; color: var(--muted); }
 .cx-meta dt { font-weight: 600; }
@@ -64,6 +73,7 @@ footer.cx-footer { color: var(--muted); font-size: 12px; padding-bottom: 30px;
   th { overflow-wrap: anywhere; }  /* long snake_case headers may wrap; numbers never break */
   pre { white-space: pre-wrap; }
   details.cx-stderr { display: none; }
+  section.headline { break-inside: avoid; border: 1px solid #000; background: none; }
   .cx-status { border: 1px solid #000; color: #000; background: none; }
 }
 """

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from cxkit.report._css import PAGE_CSS
-from cxkit.report.display import RECORD_MIMETYPE
+from cxkit.report.display import CONTEXT, HEADLINE, RECORD_MIMETYPE, VERDICT
 from cxkit.report.masking import Masker, mapped_id_columns
 from cxkit.report.sanitize import CSP, markdown_to_html, sanitize, strip_ansi
 
@@ -256,8 +256,47 @@ def _attachments(cell: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _meta_header(results: dict[str, Any]) -> str:
+def _generated(run: dict[str, Any]) -> str:
+    return str(run.get("finished_at", "")).replace("T", " ").replace("+00:00", " UTC")
+
+
+def _header(results: dict[str, Any]) -> str:
+    """The title (once) and one line of context; a status badge only when the run failed."""
     status = results.get("status", "failed")
+    headline = (results.get("results") or {}).get(HEADLINE)
+    context = headline.get(CONTEXT) if isinstance(headline, dict) else None
+    when = _generated(results.get("run", {}))[:10]
+    line = " · ".join(str(x) for x in (context, f"generated {when}" if when else "") if x)
+    badge = (
+        "" if status == "ok"
+        else f' <span class="cx-status cx-status-{_e(status)}">{_e(status.upper())}</span>'
+    )  # fmt: skip
+    return f"<h1>{_e(str(results.get('title', '')))}{badge}</h1>" + (
+        f'<p class="cx-context">{_e(line)}</p>' if line else ""
+    )
+
+
+def _headline_box(results: dict[str, Any]) -> str:
+    """``<section class="headline">``: the verdict and 3–5 findings the notebook recorded with
+    ``cx.report.headline``; empty when it recorded none."""
+    head = (results.get("results") or {}).get(HEADLINE)
+    if not isinstance(head, dict):
+        return ""
+    lines = [str(x) for x in head.get("lines") or [] if x][:5]
+    verdict = head.get(VERDICT)
+    if not lines and not verdict:
+        return ""
+    return (
+        '<section class="headline">'
+        + (f'<p class="cx-verdict">{_e(str(verdict))}</p>' if verdict else "")
+        + ("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>" if lines else "")
+        + "</section>"
+    )
+
+
+def _about(results: dict[str, Any]) -> str:
+    """The "About this report" part at the foot, collapsed (``<details>``, no script): parameters, data
+    sources and their hashes, version, notebook and run time."""
     run = results.get("run", {})
     params = results.get("parameters") or {}
     prow = "".join(
@@ -269,15 +308,12 @@ def _meta_header(results: dict[str, Any]) -> str:
         f'<td class="cx-hash">sha256 {_e(str(i.get("sha256")))}</td></tr>'
         for i in results.get("inputs", [])
     )
-    generated = str(run.get("finished_at", "")).replace("T", " ").replace("+00:00", " UTC")
     return (
-        f"<h1>{_e(str(results.get('title', '')))} "
-        f'<span class="cx-status cx-status-{_e(status)}">{_e(status.upper())}</span></h1>'
-        '<dl class="cx-meta">'
-        f"<dt>Generated</dt><dd>{_e(generated)}</dd>"
+        '<details class="cx-about"><summary>About this report</summary><dl class="cx-meta">'
+        f"<dt>Generated</dt><dd>{_e(_generated(run))}</dd>"
         f"<dt>cxkit version</dt><dd>{_e(str(run.get('cxkit_version', '')))}</dd>"
         f"<dt>Notebook</dt><dd>{_e(str(results.get('notebook', '')))} · run time "
-        f"{float(run.get('duration_s', 0)):.1f} s</dd>"
+        f"{float(run.get('duration_s', 0) or 0):.1f} s</dd>"
         "<dt>Parameters</dt><dd>"
         + (f'<table class="cx-params">{prow}</table>' if prow else "none")
         + "</dd><dt>Data sources</dt><dd>"
@@ -286,8 +322,22 @@ def _meta_header(results: dict[str, Any]) -> str:
             if srow
             else "none found among the parameters"
         )
-        + "</dd></dl>"
+        + "</dd></dl></details>"
     )
+
+
+_LEADING_H1 = re.compile(r"\A\s*#\s[^\n]*\n?")
+
+
+def _markdown_cell(cell: dict[str, Any], first: bool, masker: Masker) -> str:
+    """A markdown cell as HTML; the notebook's own ``# title`` (its first markdown heading) is
+    left out: the page shows its title once, in the header."""
+    text = _text(cell.get("source", ""))
+    if first:
+        text = _LEADING_H1.sub("", text, count=1)
+    if not text.strip():
+        return ""
+    return markdown_to_html(text, attachments=_attachments(cell), masker=masker)
 
 
 def page_masker(nb: Any, parameters: dict[str, Any], id_columns=()) -> Masker:
@@ -330,14 +380,15 @@ def render_report_html(nb: Any, results: dict[str, Any], masker: Masker | None =
             )
             + " Results below this point are missing.</div>"
         )
+    body.append(_headline_box(results))
+    first_md = True
     for i, cell in enumerate(nb.cells):
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & _HIDDEN_CELL_TAGS:
             continue
         if cell.cell_type == "markdown":
-            body.append(
-                markdown_to_html(_text(cell.source), attachments=_attachments(cell), masker=masker)
-            )
+            body.append(_markdown_cell(cell, first_md, masker))
+            first_md = False
         elif cell.cell_type == "code":
             if not tags & _HIDDEN_OUTPUT_TAGS:
                 body.append(_render_cell_outputs(cell, i, masker))
@@ -349,8 +400,9 @@ def render_report_html(nb: Any, results: dict[str, Any], masker: Masker | None =
             '<section class="cx-error" id="cx-failed-cell"><h3>The run failed</h3>'
             f"<p><strong>{_e(str(error.get('ename')))}</strong>: {_e(evalue)}</p></section>"
         )
+    body.append(_about(results))
     # ids learnt anywhere on the page (a masked column, an id axis) are masked everywhere
-    body = [masker.html_text(part) for part in body]
+    body = [masker.html_text(part) for part in body if part]
     run = results.get("run", {})
     footer = (
         f"Generated by cxkit {_e(str(run.get('cxkit_version', '')))} from "
@@ -358,9 +410,8 @@ def render_report_html(nb: Any, results: dict[str, Any], masker: Masker | None =
         f" Python {_e(str(run.get('python_version', '')))}). Charts are static SVG rendered offline;"
         " this page makes no network requests."
     )
-    return _page(
-        str(results.get("title", "Report")), _meta_header(results), "\n".join(body), footer
-    )
+    header = masker.html_text(_header(results))
+    return _page(str(results.get("title", "Report")), header, "\n".join(body), footer)
 
 
 def _number(value: Any) -> float | None:

@@ -5,6 +5,7 @@
 * :func:`findings` shows plain-language findings; text from data is escaped, so a touchpoint
   called ``<img src=x onerror=alert(1)>`` stays inert text.
 * :func:`table` shows a result frame as an escaped HTML table, formatting numbers only here.
+* :func:`headline` gives the report its headline box (3–5 findings and the verdict).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "analysis_html",
     "analysis_text",
     "findings",
+    "headline",
     "json_safe",
     "record",
     "recorded",
@@ -114,6 +116,48 @@ def findings(lines: Iterable[str], *, title: str | None = "Headline findings") -
     items = [str(s) for s in lines]
     head = [title, ""] if title else []
     _show(Shown(_html_list(items, title), "\n".join([*head, *(f"- {s}" for s in items)])))
+
+
+#: The ``record`` name of the headline (a dict: ``lines``, ``verdict``, ``context``).
+HEADLINE, VERDICT, CONTEXT = "headline", "verdict", "context"
+
+
+def headline(
+    lines: Iterable[str], *, verdict: str | None = None, context: str | None = None
+) -> None:
+    """The report's headline: 3–5 plain findings, an optional verdict and a context line.
+
+    In a report the page shows them in a box at the top (``<section class="headline">``,
+    under the title); in a notebook they show where they are called. They are recorded in
+    ``results.json`` (``headline``, ``verdict``, ``context``) for the index too. Build the
+    sentences with :mod:`cxkit.report.wording` (or a package's ``findings`` module).
+
+    Examples
+    --------
+    >>> headline(["Resolution rose 5.6 pts (3.7 to 7.5 pts), statistically clear."],
+    ...          verdict="Roll out: resolution up 5.6 pts (3.7 to 7.5), no guardrail breached.")
+    ... # doctest: +ELLIPSIS
+    Roll out: ...
+    - Resolution rose 5.6 pts (3.7 to 7.5 pts), statistically clear.
+    >>> recorded()["headline"]["verdict"][:8]
+    'Roll out'
+    """
+    items = [str(s) for s in lines][:5]
+    value = {"lines": items, VERDICT: verdict, CONTEXT: context}
+    _RECORDED[HEADLINE] = json_safe(value)
+    text = "\n".join(([verdict] if verdict else []) + [f"- {s}" for s in items])
+    box = (f"<p><strong>{html.escape(verdict)}</strong></p>" if verdict else "") + _html_list(
+        items, None
+    )
+    from IPython import get_ipython
+    from IPython.display import display
+
+    if get_ipython() is None:
+        _show(Shown(box, text))
+        return
+    # one output: the record the report page reads (and hides), the box a notebook shows
+    record_ = {"name": HEADLINE, "value": json_safe(value), "label": "Headline"}
+    display({RECORD_MIMETYPE: record_, "text/html": box, "text/plain": text}, raw=True)
 
 
 def _fmt(value: Any, col: str, percent_cols: set[str]) -> str:
