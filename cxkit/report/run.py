@@ -134,8 +134,13 @@ def _execute(
                 start_timeout=120,
                 progress_bar=progress,
                 # the kernel's own log ("running over TCP without encryption", "KeyboardInterrupt
-                # caught" at shutdown) is noise on a good run; cell errors still reach the page
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                # caught" at shutdown) is noise on a good run; cell errors still reach the page.
+                # Reports are static: the notebook's own Altair charts render as SVG too (import
+                # cxkit no longer switches Altair's renderer; cxkit's charts need nothing).
+                extra_arguments=[
+                    "--IPKernelApp.log_level=CRITICAL",
+                    "--IPKernelApp.exec_lines=from cxkit.charts.theme import setup as _cx; _cx(); del _cx",
+                ],
                 log_output=False,
             )
         except PapermillExecutionError:
