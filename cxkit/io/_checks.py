@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,13 +209,21 @@ def run_checks(
     kind: str,
     checks: list[Check],
     sort_key: tuple[pl.Expr, pl.Expr] | None = None,
+    derived: dict[str, pl.Expr] | None = None,
 ) -> ReadReport:
     """Count every rule's violations in one pass, then fetch up to 5 examples of each.
 
     With a ``sort_key``, the same pass tells whether the rows are already sorted by it
     (``ReadReport.is_sorted``); checks with a ``sorted_bound`` then use that cheaper bound, and
     only unsorted data pays a second pass for their ``upper_bound``.
+
+    ``derived``: columns computed once per pass (``{name: expression}``) that the sort key and
+    the checks refer to by name — a converted key is then evaluated once, not at every use
+    (Polars does not share a costly subexpression such as a text-timestamp parse between its
+    shifted copies). They are not shown in the examples.
     """
+    if derived:
+        opened = dataclasses.replace(opened, frame=opened.frame.with_columns(**derived))
     lf = opened.frame
     counts = _counts(opened, checks, sort_key)
     n = int(counts["__n"])
@@ -269,7 +278,7 @@ def run_checks(
         sample = (
             rows.filter(c.flag)
             .head(5)
-            .select(["row", *cols] if cols else pl.all())
+            .select(["row", *cols] if cols else pl.exclude(list(derived)) if derived else pl.all())
             .collect()
             .to_dicts()
         )

@@ -93,7 +93,10 @@ def _events(
         conv["__score"] = num
         checks += more
     dup_cols = [c for c in schema.names()]
-    sort_key = (conv["__cid"], conv["__ts"])
+    # the key is converted once per pass and named (a text-timestamp parse is not repeated at
+    # each of its shifted uses in the order and duplicate checks)
+    key_columns = {"__cx_key_customer": conv["__cid"], "__cx_key_time": conv["__ts"]}
+    sort_key = (pl.col("__cx_key_customer"), pl.col("__cx_key_time"))
     checks.append(
         duplicates_check(
             dup_cols,
@@ -103,7 +106,7 @@ def _events(
             sort_key=sort_key,
         )
     )
-    report = run_checks(opened, "events", checks, sort_key=sort_key)
+    report = run_checks(opened, "events", checks, sort_key=sort_key, derived=key_columns)
     extras = [c for c in schema.names() if c not in set(mapping.values())]
     canon = opened.frame
     if drop_duplicates and report.count("exact events (every column equal) are unique"):

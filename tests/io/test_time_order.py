@@ -88,3 +88,24 @@ def test_a_log_in_time_order_needs_no_hashed_pass(tmp_path, monkeypatch):
     copies = pl.concat([df, df.slice(3, 2)]).sort("timestamp", maintain_order=True)
     calls.clear()
     assert _warned_count(copies) == 2 and calls == []
+
+
+def test_the_converted_time_is_computed_once_per_pass(monkeypatch):
+    """The order and duplicate checks use the converted time at a dozen shifted places; it is
+    computed once as a column (a text-timestamp parse is costly and Polars does not share it)."""
+    import cxkit.io.events as events_module
+
+    calls = []
+    real = events_module.timestamp
+
+    def counted(*args, **kwargs):
+        expr, checks = real(*args, **kwargs)
+        return expr.map_batches(lambda s: calls.append(len(s)) or s, return_dtype=None), checks
+
+    monkeypatch.setattr(events_module, "timestamp", counted)
+    df = _log(0).with_columns(pl.col("timestamp").dt.to_string("%Y-%m-%d %H:%M:%S"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CxDataWarning)
+        cx.read_events(df)
+    # the key column (one evaluation) and the parse check (one): not one per use
+    assert 1 <= len(calls) <= 3, len(calls)
