@@ -79,8 +79,8 @@ def ordered_events(
     ``blocks=True`` is for callers whose result does not depend on the order of the customers
     or on their ids (counts over edges, paths): each customer's events come together, in time
     and then input order, but the customers come in any order, and the customer column may hold
-    an opaque integer key instead of the id; with ``names=True`` too, the touchpoint comes as an
-    ``Enum`` of the names. Rows that need sorting are then grouped by a 64-bit hash of the id
+    an opaque integer key instead of the id; with ``names=True`` too, the touchpoint may come as
+    an ``Enum`` of the names. Rows that need sorting are then grouped by a 64-bit hash of the id
     (:func:`group_customers`) instead of sorted by its text, which on a raw log in time order is
     several times cheaper; for a ``read_events`` frame whose plan holds that text sort, the
     plan before the sort is read instead.
