@@ -6,10 +6,14 @@
 ``cx.io``           ``read_events / read_customers / read_survey / read_experiment``: read and
                     validate files or frames into the canonical schemas; ``validate``.
 ``cx.sample``       deterministic synthetic data with planted truth (``make_*``, ``write_sample_data``).
-``cx.metrics``      CSAT, NPS, CES and means with their intervals; effective n; Holm / BH.
+``cx.metrics``      CSAT, NPS, CES and means with their intervals; effective n; ``adjust_p``
+                    (Holm / BH / Bonferroni); relative importance.
 ``cx.journey``      paths, transitions, funnels, repeat contacts, emotion curve, pain points.
 ``cx.satisfaction`` scores with base-size rules, comparisons, key drivers, importance–performance.
-``cx.experiment``   A/B analysis of service changes on sufficient statistics, SRM, power.
+``cx.experiment``   A/B analysis of service changes on sufficient statistics, SRM, power;
+                    valid with few clusters; quantiles, direction, all pairs, weekly looks.
+``cx.loyalty``      retention curves, hazard ratios, the bridge from journeys to customers,
+                    value at stake, loyalty by score.
 ``cx.charts``       Altair chart builders with the cxkit theme in their own config; interactive
                     in JupyterLab (offline), static SVG in reports; ``cx.charts.save``.
 ``cx.report``       papermill batch runs to single-file offline HTML, ``results.json``, index;
@@ -30,7 +34,17 @@ from cxkit._version import __version__
 from cxkit.errors import CxDataError, CxDataWarning
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and readers
-    from cxkit import charts, experiment, io, journey, metrics, report, sample, satisfaction
+    from cxkit import (
+        charts,
+        experiment,
+        io,
+        journey,
+        loyalty,
+        metrics,
+        report,
+        sample,
+        satisfaction,
+    )
     from cxkit.experiment import Metric, analyze, from_aggregates, power, srm
     from cxkit.io import read_customers, read_events, read_experiment, read_survey, validate
     from cxkit.report.display import findings, record, table
@@ -44,6 +58,7 @@ _LAZY = {
             "experiment",
             "io",
             "journey",
+            "loyalty",
             "metrics",
             "report",
             "sample",
@@ -85,6 +100,7 @@ __all__ = [
     "from_aggregates",
     "io",
     "journey",
+    "loyalty",
     "metrics",
     "power",
     "read_customers",

@@ -16,6 +16,7 @@ PUBLIC = [
     "from_aggregates",
     "io",
     "journey",
+    "loyalty",
     "metrics",
     "power",
     "read_customers",
