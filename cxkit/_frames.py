@@ -20,6 +20,7 @@ from cxkit.schema import BASE_OK, BASE_SMALL, BASE_SUPPRESSED, CORRECTIONS
 
 __all__ = [
     "ACCEPTED",
+    "bad_argument",
     "base_flag",
     "check_choice",
     "check_correction",
@@ -152,6 +153,17 @@ def check_choice(value: Any, choices: Sequence[Any], *, argument: str, what: str
         f"{argument}={value!r} is not a known {what or argument}.",
         rule=f"{argument} is one of {list(choices)}",
         hint=f"pass {argument}= one of {', '.join(repr(c) for c in choices)}",
+    )
+
+
+def bad_argument(argument: str, value: Any, *, rule: str, hint: str) -> CxDataError:
+    """The error for an argument whose value breaks a rule (``alpha=1.5``, ``top_box=0``, …):
+    a :class:`CxDataError` (still a ``ValueError``) naming the argument, its value, the rule
+    and the fix."""
+    return CxDataError(
+        f"{argument}={value!r} is not allowed: {rule}.",
+        rule=rule,
+        hint=hint,
     )
 
 

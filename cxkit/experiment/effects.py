@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from cxkit._frames import check_choice
 from cxkit.experiment.direction import decide, directed, relative
 from cxkit.experiment.inference import compare, decide_clustered
 from cxkit.experiment.spec import UNIT_LEVEL, Metric
@@ -258,7 +259,10 @@ def _family_keys(rows, family: str) -> list:
         return [f"{r['_m'].role} metrics" for r in rows]
     if family == "metric":
         return [f"metric {r['metric']}" for r in rows]
-    raise ValueError(f"family must be 'role', 'metric' or 'all', got {family!r}")
+    check_choice(
+        family, ("role", "metric", "all"), argument="family", what="multiple-testing family"
+    )
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _family_text(key, size: int, correction: str, pairs: bool) -> str:

@@ -31,6 +31,8 @@ import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
+from cxkit._frames import bad_argument, check_choice
+
 __all__ = ["mde", "sample_size"]
 
 _COLUMNS = {
@@ -54,12 +56,22 @@ _COLUMNS = {
 
 def _check(kind, alpha, power, ratio, icc, cluster_size, cv=0.0):
     if kind not in ("proportion", "mean", "nps"):
-        raise ValueError(f"kind must be 'proportion', 'mean' or 'nps', got {kind!r}")
+        check_choice(
+            kind, ("proportion", "mean", "nps"), argument="kind", what="metric kind for power"
+        )
     if not 0 < alpha < 1 or not 0 < power < 1:
-        raise ValueError("alpha and power must be in (0, 1)")
+        raise bad_argument(
+            "alpha/power",
+            (alpha, power),
+            rule="alpha and power lie strictly between 0 and 1",
+            hint="pass e.g. alpha=0.05, power=0.8",
+        )
     if ratio <= 0 or not 0 <= icc < 1 or cluster_size < 1 or cv < 0:
-        raise ValueError(
-            "ratio > 0, 0 <= icc < 1, cluster_size >= 1 and cluster_size_cv >= 0 are required"
+        raise bad_argument(
+            "ratio/icc/cluster_size/cluster_size_cv",
+            (ratio, icc, cluster_size, cv),
+            rule="ratio > 0, 0 <= icc < 1, cluster_size >= 1 and cluster_size_cv >= 0",
+            hint="pass e.g. ratio=1, icc=0.05, cluster_size=50, cluster_size_cv=0.5",
         )
     return 1 + ((cv**2 + 1) * cluster_size - 1) * icc
 
@@ -89,19 +101,32 @@ def _clusters_needed(d: float, ratio: float, alpha: float, power: float) -> int:
 def _sd(kind, baseline, sd):
     if kind == "mean":
         if sd is None or sd <= 0:
-            raise ValueError("a mean metric needs sd= (the outcome's standard deviation)")
+            raise bad_argument(
+                "sd",
+                sd,
+                rule="a mean metric needs a positive sd=",
+                hint="pass sd= the outcome's standard deviation (from pilot data: cx.experiment.pilot_moments)",
+            )
         return float(sd), float(baseline)
     if kind == "nps":
         try:
             prom, det = baseline
         except (TypeError, ValueError):
-            raise ValueError(
-                "an NPS metric needs baseline=(promoter share, detractor share)"
+            raise bad_argument(
+                "baseline",
+                baseline,
+                rule="an NPS baseline is (promoter share, detractor share)",
+                hint="pass e.g. baseline=(0.45, 0.20)",
             ) from None
         var = prom + det - (prom - det) ** 2
         return 100 * math.sqrt(var), 100 * (prom - det)
     if not 0 < baseline < 1:
-        raise ValueError("a proportion baseline must be in (0, 1)")
+        raise bad_argument(
+            "baseline",
+            baseline,
+            rule="a proportion baseline lies strictly between 0 and 1",
+            hint="pass the control arm's rate as a fraction, e.g. baseline=0.3",
+        )
     return None, float(baseline)
 
 
@@ -201,11 +226,21 @@ def sample_size(
     deff = _check(kind, alpha, power, ratio, icc, cluster_size, cluster_size_cv)
     sd_, base = _sd(kind, baseline, sd)
     if mde == 0:
-        raise ValueError("mde must be non-zero")
+        raise bad_argument(
+            "mde",
+            mde,
+            rule="the minimum detectable effect is non-zero",
+            hint="pass the smallest effect worth detecting, in the metric's unit",
+        )
     za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
     if kind == "proportion":
         if not 0 < baseline + mde < 1:
-            raise ValueError("baseline + mde must stay inside (0, 1)")
+            raise bad_argument(
+                "mde",
+                mde,
+                rule="baseline + mde stays strictly between 0 and 1",
+                hint="pass a smaller mde (fractions: 0.02 is 2 points)",
+            )
         n0 = _n_prop(base, mde, za, zb, ratio)
     else:
         n0 = (za + zb) ** 2 * sd_**2 * (1 + 1 / ratio) / mde**2

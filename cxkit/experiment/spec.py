@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cxkit._frames import bad_argument, check_choice
 from cxkit.errors import CxDataError
 
 __all__ = ["ALTERNATIVES", "CUPED_SLOPES", "KINDS", "STATISTICS", "Metric", "as_metrics"]
@@ -137,18 +138,31 @@ class Metric:
                     ALTERNATIVES,
                 )
         if self.kind not in KINDS:
-            raise ValueError(f"Metric kind must be one of {KINDS}, got {self.kind!r}")
+            check_choice(self.kind, KINDS, argument="kind", what="metric kind")
         if self.role not in ("primary", "guardrail"):
-            raise ValueError(f"Metric role must be 'primary' or 'guardrail', got {self.role!r}")
+            check_choice(self.role, ("primary", "guardrail"), argument="role", what="metric role")
         if self.denominator is not None and self.kind != "mean":
-            raise ValueError("a ratio metric (denominator=...) must have kind='mean'")
+            raise bad_argument(
+                "kind",
+                self.kind,
+                rule="a ratio metric (denominator=...) has kind='mean'",
+                hint="drop kind= or pass kind='mean' with denominator=",
+            )
         if self.kind == "ordinal" and (
             self.covariate is not None or self.alternative != "two-sided"
         ):
-            raise ValueError("CUPED and one-sided tests are not available for ordinal metrics")
+            raise bad_argument(
+                "kind",
+                "ordinal",
+                rule="ordinal metrics take no covariate and are two-sided",
+                hint="drop covariate= / alternative= for this metric, or analyse it as kind='mean'",
+            )
         if self.margin is not None and not self.margin > 0:
-            raise ValueError(
-                f"margin must be a positive number in the metric's unit, got {self.margin!r}"
+            raise bad_argument(
+                "margin",
+                self.margin,
+                rule="a margin is a positive number in the metric's unit",
+                hint="pass e.g. margin=0.02 for 2 points on a proportion",
             )
 
     @property

@@ -9,6 +9,7 @@ from typing import Any
 
 import polars as pl
 
+from cxkit._frames import check_choice
 from cxkit.errors import CxDataError, CxDataWarning
 from cxkit.io._checks import FULL_DETAIL, Problem, ReadReport
 from cxkit.io.events import _events, read_events
@@ -58,7 +59,7 @@ def validate(source: Any, *, kind: str = "events", **options: Any) -> ReadReport
     (False, ['every row needs a customer id', 'every timestamp must parse as a date-time'])
     """
     if kind not in READERS:
-        raise ValueError(f"kind must be one of {sorted(READERS)}, got {kind!r}")
+        check_choice(kind, sorted(READERS), argument="kind", what="kind of data")
     unknown = sorted(set(options) - set(READER_DEFAULTS[kind]))
     if unknown:
         raise TypeError(

@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 
+from cxkit._frames import bad_argument, check_choice
 from cxkit.errors import CxDataError
 
 __all__ = [
@@ -31,7 +32,12 @@ NPS_METHODS = ("adjusted_wald", "wald")
 
 def _z(alpha: float) -> float:
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        raise bad_argument(
+            "alpha",
+            alpha,
+            rule="alpha lies strictly between 0 and 1",
+            hint="pass alpha=0.05 for 95 % intervals",
+        )
     from scipy import stats  # loaded when first needed: `import cxkit` stays light
 
     return float(stats.norm.isf(alpha / 2))
@@ -172,7 +178,8 @@ def proportion_interval(successes, n, *, alpha: float = 0.05, method: str = "wil
         return wilson_interval(successes, n, alpha=alpha)
     if method == "agresti_coull":
         return agresti_coull_interval(successes, n, alpha=alpha)
-    raise ValueError(f"method must be 'wilson' or 'agresti_coull', got {method!r}")
+    check_choice(method, ("wilson", "agresti_coull"), argument="method", what="interval method")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def nps_interval(
@@ -222,7 +229,7 @@ def nps_interval(
             n_a = n_ok
             pp, pd = pro / n_a, det / n_a
         else:
-            raise ValueError(f"method must be 'adjusted_wald' or 'wald', got {method!r}")
+            check_choice(method, ("adjusted_wald", "wald"), argument="method", what="NPS interval")
         centre = pp - pd
         se = np.sqrt(np.clip(pp + pd - centre**2, 0, None) / n_a)
     low = np.clip(100 * (centre - z * se), -100, 100)
@@ -246,7 +253,12 @@ def mean_interval(mean, sd, n, *, alpha: float = 0.05):
     (2.8874, 3.5126)
     """
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+        raise bad_argument(
+            "alpha",
+            alpha,
+            rule="alpha lies strictly between 0 and 1",
+            hint="pass alpha=0.05 for 95 % intervals",
+        )
     m, s, n = np.broadcast_arrays(_as_float(mean), _as_float(sd), _as_float(n))
     with np.errstate(divide="ignore", invalid="ignore"):
         n_ok = np.where(n >= 2, n, np.nan)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cxkit._frames import check_correction
+from cxkit._frames import bad_argument, check_correction
 
 __all__ = ["adjust_p", "benjamini_hochberg", "holm"]
 
@@ -19,7 +19,12 @@ def _p_array(p) -> tuple[np.ndarray, np.ndarray]:
     flat = arr.ravel()
     ok = ~np.isnan(flat)
     if np.any((flat[ok] < 0) | (flat[ok] > 1)):
-        raise ValueError("p-values must lie in [0, 1]")
+        raise bad_argument(
+            "p",
+            "values outside [0, 1]",
+            rule="p-values lie in [0, 1]",
+            hint="pass p-values, not test statistics or percentages",
+        )
     return arr, ok
 
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from cxkit._frames import check_choice, require_columns, require_numeric, to_lazy
+from cxkit._frames import bad_argument, check_choice, require_columns, require_numeric, to_lazy
 from cxkit.errors import CxDataError
 from cxkit.metrics.intervals import mean_interval, nps_interval, proportion_interval
 from cxkit.schema import PROPORTION
@@ -124,11 +124,21 @@ def _resolve_top_box(top_box, scale) -> tuple[float, float]:
     if isinstance(top_box, int | np.integer):
         k = int(top_box)
         if k < 1:
-            raise ValueError(f"top_box as an int is the number of top points (>= 1), got {k}")
+            raise bad_argument(
+                "top_box",
+                k,
+                rule="an int top_box is the number of top points, >= 1",
+                hint="pass top_box=2 for the top two points, or a (low, high) range",
+            )
         return (scale[1] - k + 1, scale[1])
     lo, hi = top_box
     if lo > hi or lo < scale[0] or hi > scale[1]:
-        raise ValueError(f"top_box {top_box!r} must lie within the scale {scale!r}")
+        raise bad_argument(
+            "top_box",
+            top_box,
+            rule=f"a (low, high) top_box lies within the scale {scale!r}",
+            hint=f"pass a range inside {scale!r}, e.g. top_box=({scale[1] - 1}, {scale[1]})",
+        )
     return (lo, hi)
 
 

@@ -45,7 +45,7 @@ def test_validate_uses_the_reader_defaults_and_rejects_unknown_options():
     ]
     with pytest.raises(TypeError, match="unknown option"):
         cx.validate(survey, kind="survey", rating=["wifi"])
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(cx.CxDataError, match="kind is one of"):
         cx.validate(survey, kind="nope")
 
 

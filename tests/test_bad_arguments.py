@@ -1,0 +1,53 @@
+"""Every bad argument is a CxDataError (still a ValueError) that names the argument and the fix;
+options list their valid choices (issue 13). One case per entry point that checks an option."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+import cxkit as cx
+
+UNITS = pl.DataFrame({"arm": ["a", "b"] * 20, "y": [0.0, 1.0] * 20})
+
+CASES = {
+    "interval method": (
+        lambda: cx.metrics.proportion_interval(3, 10, method="exact"),
+        ["'wilson'", "'agresti_coull'"],
+    ),
+    "nps interval": (
+        lambda: cx.metrics.nps_interval(5, 3, 2, method="bootstrap"),
+        ["'adjusted_wald'", "'wald'"],
+    ),
+    "alpha": (lambda: cx.metrics.wilson_interval(3, 10, alpha=1.5), ["alpha", "0.05"]),
+    "p-values": (lambda: cx.metrics.adjust_p([0.2, 3.0]), ["[0, 1]", "p-values"]),
+    "correction": (lambda: cx.metrics.adjust_p([0.2], "sidak"), ["'holm'", "'bh'", "'none'"]),
+    "metric kind": (lambda: cx.Metric("y", kind="median"), ["'proportion'", "'mean'"]),
+    "metric role": (lambda: cx.Metric("y", role="secondary"), ["'primary'", "'guardrail'"]),
+    "margin": (lambda: cx.Metric("y", margin=-1), ["margin", "positive"]),
+    "power kind": (
+        lambda: cx.power.sample_size("ratio", baseline=0.3, mde=0.02),
+        ["'proportion'", "'nps'"],
+    ),
+    "power baseline": (
+        lambda: cx.power.sample_size("proportion", baseline=30, mde=0.02),
+        ["baseline", "fraction"],
+    ),
+    "family": (
+        lambda: cx.analyze(UNITS, control="a", metrics={"y": "mean"}, family="everything"),
+        ["'role'", "'metric'", "'all'"],
+    ),
+    "validate kind": (lambda: cx.validate(UNITS, kind="orders"), ["'events'", "'survey'"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_argument_is_a_cx_data_error_that_names_the_fix(case):
+    call, words = CASES[case]
+    with pytest.raises(cx.CxDataError) as err:
+        call()
+    text = str(err.value)
+    assert "fix:" in text
+    for word in words:
+        assert word in text, (case, word, text)
+    assert isinstance(err.value, ValueError)  # old `except ValueError` code keeps working
