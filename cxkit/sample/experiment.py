@@ -40,6 +40,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from cxkit._frames import bad_argument
+
 __all__ = [
     "ARMS",
     "PLANTED",
@@ -163,9 +165,14 @@ def make_experiment(
     (1, 8)
     """
     if n_agents < 2 or n_units < n_agents:
-        raise ValueError("need n_agents >= 2 and n_units >= n_agents")
+        raise bad_argument(
+            "n_agents",
+            n_agents,
+            rule="n_agents >= 2 and n_units >= n_agents",
+            hint="pass at least 2 agents and at least one unit per agent",
+        )
     if n_weeks < 1:
-        raise ValueError("need n_weeks >= 1")
+        raise bad_argument("n_weeks", n_weeks, rule="n_weeks >= 1", hint="pass n_weeks=8")
     rng = np.random.default_rng(seed)
     # cluster randomisation: exactly half of the agents get the new script
     agent_arm = rng.permutation(np.arange(n_agents) % 2)

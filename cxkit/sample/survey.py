@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from cxkit._frames import bad_argument
 from cxkit.metrics import relative_weights
 
 __all__ = [
@@ -214,7 +215,12 @@ def make_survey(n_respondents: int = 5000, *, seed: int = 7) -> pl.DataFrame:
     ((200, 21), True, True)
     """
     if n_respondents < 1:
-        raise ValueError("n_respondents must be at least 1")
+        raise bad_argument(
+            "n_respondents",
+            n_respondents,
+            rule="n_respondents >= 1",
+            hint="pass n_respondents=5000",
+        )
     rng = np.random.default_rng(seed)
     n = int(n_respondents)
     seg_names = list(SEGMENTS)

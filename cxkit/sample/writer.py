@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from cxkit._frames import check_choice
 from cxkit.report.files import atomic_write, temp_path
 from cxkit.sample import events as _events
 
@@ -138,7 +139,7 @@ def write_sample_data(
     from cxkit.sample.survey import make_survey
 
     if size not in SIZES:
-        raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
+        check_choice(size, sorted(SIZES), argument="size", what="sample size")
     spec = dict(SIZES[size])
     if n_events is not None:
         spec["events"] = int(n_events)
