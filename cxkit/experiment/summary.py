@@ -52,7 +52,7 @@ def _arm(name: Any) -> str:
     return str(name).replace("_", " ")
 
 
-def _effect_line(row: dict[str, Any], m: Metric, change: str, alpha: float) -> str:
+def _effect_line(row: dict[str, Any], m: Metric, alpha: float) -> str:
     """One reader sentence for a metric × arm row of ``Analysis.effects`` (the wording layer)."""
     kind = "proportion" if m.kind == "proportion" else m.kind
     args = (row["metric"], row["effect"], row["ci_low"], row["ci_high"])
@@ -61,16 +61,15 @@ def _effect_line(row: dict[str, Any], m: Metric, change: str, alpha: float) -> s
         return wording.guardrail(
             *args, margin=m.margin, decision=dec, kind=kind, higher_is_better=m.higher_is_better
         )
-    subject = "" if change == "The change" else change
-    return wording.change(
-        *args, kind=kind, clear=dec in ("better", "worse"), alpha=alpha, subject=subject
-    )
+    # the change is named in the report's context line; each sentence leads with the metric
+    return wording.change(*args, kind=kind, clear=dec in ("better", "worse"), alpha=alpha)
 
 
 def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[str]:
     """Plain-language sentences computed from an :class:`Analysis` (checks first).
 
-    The words come from :mod:`cxkit.report.wording`: directions (*rose*, *fell*), rates in
+    ``change`` is kept for compatibility (a report names the change in its context line). The
+    words come from :mod:`cxkit.report.wording`: directions (*rose*, *fell*), rates in
     points, the interval as "a to b", *statistically clear* instead of a p-value (the p-values
     stay in the tables) and, when the data cannot settle a difference, a sentence that says so
     with its interval.
@@ -89,7 +88,7 @@ def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[
     ...                     "n": [1000, 1000], "sum": [700.0, 745.0], "sum_sq": [700.0, 745.0]})
     >>> res = from_aggregates(agg, control="old", metrics={"resolved": "proportion"})
     >>> decision_summary(res, change="The new script")[-1]
-    'With the new script, resolution rose 4.5 pts (0.6 to 8.4 pts), statistically clear.'
+    'Resolution rose 4.5 pts (0.6 to 8.4 pts), statistically clear.'
     """
     out: list[str] = []
     for row in analysis.checks.iter_rows(named=True):
@@ -105,7 +104,7 @@ def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[
     specs = {m.label: m for m in analysis.metrics}
     several = analysis.effects["arm"].n_unique() > 1
     for row in analysis.effects.iter_rows(named=True):
-        text = _effect_line(row, specs[row["metric"]], change, analysis.alpha)
+        text = _effect_line(row, specs[row["metric"]], analysis.alpha)
         out.append(f"{_arm(row['arm'])}: {text}" if several else text)
     return out
 

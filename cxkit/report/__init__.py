@@ -34,6 +34,7 @@ Modules: ``config`` (reports.toml) · ``run`` (papermill runs, results.json, ind
 (page and index HTML), ``_params`` (typed notebook parameters), ``_css``.
 """
 
+from cxkit.report import wording
 from cxkit.report._params import (
     Parameter,
     ReportConfigError,
@@ -74,5 +75,6 @@ __all__ = [
     "sanitize",
     "select_reports",
     "table",
+    "wording",
     "write_index",
 ]

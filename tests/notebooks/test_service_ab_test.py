@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,15 @@ def test_notebook_on_sample_data(tmp_path):
     assert eff["resolved"]["decision"] == "better"
     assert eff["repeat_contact"]["decision"] == "within_margin"
     assert "contacts_per_order" in eff
-    assert "The new call script raised resolved by" in text
+    assert re.search(r"Resolution rose \d\.\d pts \(\d\.\d to \d\.\d pts\), statistically clear\.", text)
+    assert re.fullmatch(
+        r"Roll out: resolution up \d\.\d pts \([\d.]+ to [\d.]+\), handle time down [\d.]+ s "
+        r"\(-[\d.]+ to -[\d.]+\), no guardrail breached\.",
+        records["verdict"],
+    )
+    head = records["headline"]
+    assert head["verdict"] == records["verdict"] and 3 <= len(head["lines"]) <= 5
+    assert "The new call script against control" in head["context"]
     assert "Sample ratio: OK" in text
     # the quantile metric for handle time (issue 16): the median difference with its interval
     med = eff["handle_time_median"]
@@ -75,7 +84,11 @@ def test_notebook_runs_on_cookie_cats_with_parameters_alone(tmp_path):
     eff = {r["metric"]: r for r in records["effects"]}
     # Published (shared/datasets/README.md): 7-day retention 19.02 % vs 18.20 %, p ≈ 0.0016
     assert eff["retention_7"]["p_value"] == pytest.approx(0.0016, abs=5e-5)
-    assert "Moving the gate to level 40 lowered retention_7 by 0.8 points" in text
+    assert "7-day retention fell 0.8 pts (-1.3 to -0.3 pts), statistically clear." in text
+    # p = 0.074 for 1-day retention: the data cannot tell (never "unchanged")
+    assert "The data cannot tell whether 1-day retention changed" in text
+    assert "unchanged" not in text
+    assert records["verdict"].startswith("Do not roll out: 7-day retention down 0.8 pts")
     # sections that do not apply say why, in one line each (no week, no clusters, no segments)
     assert "Weekly monitoring is skipped: the data has no &quot;week&quot; column" in text
     assert "monitoring" not in records and "Effect estimate, look by look" not in text
