@@ -37,7 +37,13 @@ details.cx-about summary { cursor: pointer; font-weight: 600; color: var(--muted
 main { padding-top: 12px; padding-bottom: 40px; }
 h1, h2, h3, h4 { line-height: 1.3; }
 main h1 { font-size: 22px; } main h2 { font-size: 19px; margin-top: 32px; } main h3 { font-size: 16px; }
-.cx-output { margin: 10px 0 18px; overflow-x: auto; }
+.cx-output { margin: 10px 0 18px; }
+table.cx-table { width: 100%; table-layout: auto; }
+table.cx-table th, table.cx-table td { overflow-wrap: break-word; word-break: normal;
+                                       hyphens: manual; }
+table.cx-table td { white-space: normal; }
+details.cx-more-columns { font-size: 12.5px; color: var(--muted); margin: 0 0 8px; }
+details.cx-more-columns summary { cursor: pointer; }
 .cx-output svg { max-width: 100%; height: auto; }
 .cx-output img { max-width: 100%; }
 table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
@@ -70,7 +76,8 @@ footer.cx-footer { color: var(--muted); font-size: 12px; padding-bottom: 30px;
   .cx-output { overflow: visible; }
   table { font-size: 7pt; max-width: 100%; }
   th, td { padding: 1px 3px; }
-  th { overflow-wrap: anywhere; }  /* long snake_case headers may wrap; numbers never break */
+  th, td { overflow-wrap: normal; word-break: normal; }  /* break between words, never inside */
+  table { font-size: 8.5pt; }
   pre { white-space: pre-wrap; }
   details.cx-stderr { display: none; }
   section.headline { break-inside: avoid; border: 1px solid #000; background: none; }

@@ -163,9 +163,17 @@ def headline(
 def _fmt(value: Any, col: str, percent_cols: set[str]) -> str:
     if value is None:
         return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, _dt.timedelta):
+        from cxkit.report.wording import duration
+
+        return duration(value.total_seconds())
     if isinstance(value, float):
         if math.isnan(value):
             return "–"
+        if col == "n" or col.startswith("n_"):
+            return f"{value:,.0f}"  # a (weighted or effective) base: whole units
         if col in percent_cols:
             return f"{value * 100:.1f}%"
         if col.startswith("p_") or col == "p_value":
@@ -174,6 +182,48 @@ def _fmt(value: Any, col: str, percent_cols: set[str]) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+_VISIBLE = 7  # columns shown before the technical ones move into "More columns"
+
+
+def _interval_col(frame: pl.DataFrame, pct: set[str]) -> tuple[pl.DataFrame, set[str]]:
+    """``ci_low`` and ``ci_high`` as one ``ci`` column written "a to b" (where ``ci_low`` was)."""
+    if not {"ci_low", "ci_high"} <= set(frame.columns):
+        return frame, pct
+    lo_hi = [
+        "–"
+        if lo is None or hi is None
+        else f"{_fmt(lo, 'ci_low', pct)} to {_fmt(hi, 'ci_high', pct)}"
+        for lo, hi in zip(frame["ci_low"].to_list(), frame["ci_high"].to_list(), strict=True)
+    ]
+    at = frame.columns.index("ci_low")
+    out = frame.drop("ci_high").with_columns(pl.Series("ci_low", lo_hi, dtype=pl.String))
+    return out.rename({"ci_low": "ci"}).select(
+        out.columns[:at] + ["ci"] + out.columns[at + 1 :]
+    ), pct
+
+
+def _html_rows(shown: pl.DataFrame, pct: set[str]) -> str:
+    return "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(_fmt(v, c, pct))}</td>"
+            for v, c in zip(row, shown.columns, strict=True)
+        )
+        + "</tr>"
+        for row in shown.iter_rows()
+    )
+
+
+def _html_table(shown: pl.DataFrame, pct: set[str], cap: str = "") -> str:
+    from cxkit.report.wording import column_label
+
+    head = "".join(f"<th>{html.escape(column_label(c))}</th>" for c in shown.columns)
+    return (
+        f'<table class="cx-table">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{_html_rows(shown, pct)}</tbody></table>"
+    )
 
 
 def table_html(
@@ -185,27 +235,34 @@ def table_html(
 ) -> str:
     """Render ``frame`` as an escaped HTML table string (see :func:`table`).
 
+    Headers are reader words from ``cxkit.schema.COLUMN_LABELS``; ``ci_low`` / ``ci_high``
+    become one interval column "a to b"; in a wide frame the technical columns
+    (``schema.TECHNICAL_COLUMNS``: ``n_eff``, ``p_value``, ``se``, …) move into a collapsed
+    "More columns" table beside the first column.
+
     >>> print(table_html(pl.DataFrame({"touchpoint": ["<b>x</b>"], "share": [0.5]}), percent=["share"]))
-    <table class="cx-table"><thead><tr><th>touchpoint</th><th>share</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td><td>50.0%</td></tr></tbody></table>
+    <table class="cx-table"><thead><tr><th>Touchpoint</th><th>Share</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td><td>50.0%</td></tr></tbody></table>
     """
-    pct = set(percent)
-    shown = frame.head(max_rows)
+    from cxkit.schema import TECHNICAL_COLUMNS
+
+    shown, pct = _interval_col(frame.head(max_rows), set(percent))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
-    rows = []
-    for row in shown.iter_rows():
-        cells = "".join(
-            f"<td>{html.escape(_fmt(v, c, pct))}</td>"
-            for v, c in zip(row, shown.columns, strict=True)
+    extra = [c for c in shown.columns[1:] if c in TECHNICAL_COLUMNS]
+    if shown.width <= _VISIBLE or not extra:
+        out = _html_table(shown, pct, cap)
+    else:
+        main = shown.drop(extra)
+        detail = shown.select([shown.columns[0], *extra])
+        out = (
+            _html_table(main, pct, cap)
+            + '<details class="cx-more-columns"><summary>More columns</summary>'
+            + _html_table(detail, pct)
+            + "</details>"
         )
-        rows.append(f"<tr>{cells}</tr>")
     more = ""
     if frame.height > max_rows:
         more = f'<p class="cx-more">{frame.height - max_rows:,} more rows not shown.</p>'
-    return (
-        f'<table class="cx-table">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{more}"
-    )
+    return out + more
 
 
 def table(

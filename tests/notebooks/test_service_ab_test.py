@@ -40,7 +40,9 @@ def test_notebook_on_sample_data(tmp_path):
     assert eff["resolved"]["decision"] == "better"
     assert eff["repeat_contact"]["decision"] == "within_margin"
     assert "contacts_per_order" in eff
-    assert re.search(r"Resolution rose \d\.\d pts \(\d\.\d to \d\.\d pts\), statistically clear\.", text)
+    assert re.search(
+        r"Resolution rose \d\.\d pts \(\d\.\d to \d\.\d pts\), statistically clear\.", text
+    )
     assert re.fullmatch(
         r"Roll out: resolution up \d\.\d pts \([\d.]+ to [\d.]+\), handle time down [\d.]+ s "
         r"\(-[\d.]+ to -[\d.]+\), no guardrail breached\.",
