@@ -24,9 +24,7 @@ from cxkit.report.sanitize import CSP, markdown_to_html, sanitize, strip_ansi
 __all__ = [
     "clean_results",
     "format_value",
-    "index_entry",
     "page_masker",
-    "render_index_html",
     "render_report_html",
 ]
 
@@ -412,86 +410,3 @@ def render_report_html(nb: Any, results: dict[str, Any], masker: Masker | None =
     )
     header = masker.html_text(_header(results))
     return _page(str(results.get("title", "Report")), header, "\n".join(body), footer)
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def index_entry(data: dict[str, Any], folder: str) -> tuple[dict[str, Any], str | None]:
-    """A ``results.json`` checked for the index: the entry, or the reason it cannot be shown.
-
-    >>> index_entry({"name": "a", "run": {"duration_s": None}}, "a")[1] is None
-    True
-    >>> index_entry({"name": "a", "results": [1]}, "a")[1]
-    "'results' is not an object"
-    """
-    kinds = {
-        "run": dict,
-        "results": dict,
-        "labels": dict,
-        "files": dict,
-        "error": (dict, type(None)),
-    }
-    for key, kind in kinds.items():
-        if key in data and not isinstance(data[key], kind):
-            return data, f"{key!r} is not an object"
-    run = data.get("run") or {}
-    if run.get("duration_s") is not None and _number(run.get("duration_s")) is None:
-        return data, "'run.duration_s' is not a number"
-    entry = dict(data)
-    html_name = str((data.get("files") or {}).get("html", ""))
-    entry["_href"] = f"{folder}/{html_name}"
-    return entry, None
-
-
-def render_index_html(
-    entries: list[dict[str, Any]], skipped: list[tuple[str, str]] | tuple = ()
-) -> str:
-    """The index page: one row per report with its link, status and key numbers; ``skipped``
-    names the ``results.json`` files that could not be read, and why."""
-    masker = Masker()
-    rows = []
-    for d in entries:
-        status = str(d.get("status", "failed"))
-        run = d.get("run", {})
-        labels = d.get("labels", {})
-        shown = [(k, v) for k, v in (d.get("results") or {}).items() if _headline(v)][:8]
-        nums = "".join(
-            f"<li>{_e(str(labels.get(k) or k))}: "
-            f"<strong>{_e(format_value(masker.json(v, str(k))))}</strong></li>"
-            for k, v in shown
-        )
-        err = d.get("error") or {}
-        if err:
-            evalue = masker.error_text(str(err.get("evalue"))).splitlines()[0][:200]
-            nums += f"<li>{_e(str(err.get('ename')))}: {_e(evalue)}</li>"
-        generated = str(run.get("finished_at", "")).replace("T", " ").replace("+00:00", " UTC")
-        duration = _number(run.get("duration_s"))
-        rows.append(
-            f'<tr><td><a href="{_e(str(d.get("_href", "")), quote=True)}">{_e(str(d.get("title", "")))}</a>'
-            f"<br><small>{_e(str(d.get('name', '')))}</small></td>"
-            f'<td><span class="cx-status cx-status-{_e(status)}">{_e(status.upper())}</span></td>'
-            f"<td>{_e(generated)}<br><small>"
-            f"{'–' if duration is None else f'{duration:.1f}'} s</small></td>"
-            f'<td><ul class="cx-kv">{nums}</ul></td></tr>'
-        )
-    n_failed = sum(1 for d in entries if d.get("status") != "ok")
-    version = entries[0].get("run", {}).get("cxkit_version", "") if entries else ""
-    header = (
-        f'<h1>Reports</h1><p class="cx-meta-line">{len(entries)} report(s), {n_failed} failed.</p>'
-    )
-    body = (
-        '<table class="cx-index"><thead><tr><th>Report</th><th>Status</th><th>Generated</th>'
-        f"<th>Key numbers</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        if rows
-        else "<p>No reports yet: run <code>cxkit report run</code>.</p>"
-    )
-    if skipped:
-        items = "".join(f"<li>{_e(where)}: {_e(why)}</li>" for where, why in skipped)
-        body += f'<section class="cx-error"><h3>Not shown: unreadable results</h3><ul>{items}</ul></section>'
-    body = masker.html_text(body)
-    footer = (
-        f"cxkit {_e(str(version))} · every report is one offline HTML file beside its results.json."
-    )
-    return _page("Reports", header, body, footer)

@@ -323,7 +323,7 @@ def write_index(out_dir: str | Path) -> Path:
     >>> write_index(tempfile.mkdtemp()).name
     'index.html'
     """
-    from cxkit.report._page import index_entry, render_index_html
+    from cxkit.report._index import index_entry, render_index_html
 
     out = Path(out_dir)
     entries = []

@@ -13,7 +13,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from cxkit.report import (
     write_index,
 )
-from cxkit.report._page import render_index_html, render_report_html
+from cxkit.report._index import render_index_html
+from cxkit.report._page import render_report_html
 from cxkit.report.display import RECORD_MIMETYPE, _html_list, table_html
 
 REPO = Path(__file__).resolve().parents[2]
@@ -201,9 +202,10 @@ def test_index_links_every_report_with_status_and_numbers(tmp_path):
     assert links == ["a/a.html", "b/b.html"]
     text = "".join(c.text)
     assert "2 report(s), 1 failed." in text
-    assert f"{EVIL}: 0.8123" in text and "n: 4,580" in text and f"{EVIL}: {EVIL}" in text
-    assert "csat_ci: 0.7911, 0.8325" in text and "checks" not in text
-    assert f"ValueError: {EVIL}" in text
+    # key numbers carry their labels and units (a share as %); raw, unlabelled keys stay in
+    # results.json (issue 12: no "csat_ci: 0.791, 0.833" for a reader)
+    assert f"{EVIL}: 81.2%" in text and "csat_ci" not in text and "checks" not in text
+    assert f"This report stopped before its end: {EVIL} (ValueError)" in text
     assert [s for s in re.findall(r"cx-status-(\w+)", page) if s in {"ok", "failed"}][-2:] == [
         "ok",
         "failed",
