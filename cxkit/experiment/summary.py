@@ -215,9 +215,9 @@ def _first(periods: list, flags: list) -> Any:
 
 def _monitor_line(g: pl.DataFrame, m: Metric, change: str, period: str, level: int, alpha):
     last = g.row(-1, named=True)
-    name, looks = last["metric"], g.height
+    name, looks = wording.metric_label(last["metric"]), g.height
     if last["effect"] is None or last["ci_low"] is None:
-        return f"{last['arm']}: {name} could not be estimated yet (too few units)."
+        return f"{_arm(last['arm'])}: {name} could not be estimated yet (too few units)."
     eff = _fmt_value(last["effect"], m, diff=True)
     ci = (
         f"always-valid {level}% interval {_fmt_value(last['ci_low'], m, diff=True)} to "
@@ -240,7 +240,7 @@ def _monitor_line(g: pl.DataFrame, m: Metric, change: str, period: str, level: i
         )
     if naive is not None and (valid is None or periods.index(naive) < periods.index(valid)):
         text += f" (The usual test, repeated at every look, would have declared it in {period} {naive}.)"
-    return f"{last['arm']}: {text}"
+    return f"{_arm(last['arm'])}: {text}"
 
 
 def _cluster_caution(analysis: Analysis, labels: list[str]) -> str | None:

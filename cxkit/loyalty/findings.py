@@ -13,6 +13,7 @@ import polars as pl
 
 from cxkit._frames import to_frame
 from cxkit.loyalty._inputs import as_list
+from cxkit.report.wording import metric_label
 
 __all__ = [
     "ASSOCIATION_NOTE",
@@ -143,7 +144,8 @@ def score_findings(by_score: pl.DataFrame, *, alpha: float = 0.05) -> list[str]:
     'Higher scores do NOT go with better Churn here: 23.8 % at 5 '
     """
     lines = []
-    for (outcome,), part in by_score.group_by("outcome", maintain_order=True):
+    for (name,), part in by_score.group_by("outcome", maintain_order=True):
+        outcome = metric_label(name)  # reader words, not the column's snake_case name
         ok = part.filter(pl.col("base_flag") == "ok")
         if ok.height < 2:
             continue
@@ -156,7 +158,9 @@ def score_findings(by_score: pl.DataFrame, *, alpha: float = 0.05) -> list[str]:
             f"{f(top['effect_ci_high'])}"
         )
         if top["p_value"] is None or top["p_value"] >= alpha:
-            lines.append(f"{outcome} does not differ clearly by score: {vals} ({ci}).")
+            lines.append(
+                f"{outcome[:1].upper()}{outcome[1:]} does not differ clearly by score: {vals} ({ci})."
+            )
         elif (top["effect"] < 0) == bad:
             lines.append(f"Higher scores go with better {outcome}: {vals} ({ci}).")
         else:

@@ -42,6 +42,8 @@ table.cx-table { width: 100%; table-layout: auto; }
 table.cx-table th, table.cx-table td { overflow-wrap: break-word; word-break: normal;
                                        hyphens: manual; }
 table.cx-table td { white-space: normal; }
+table.cx-wide { font-size: 11.5px; }
+table.cx-wide th, table.cx-wide td { padding: 3px 5px; }
 details.cx-more-columns { font-size: 12.5px; color: var(--muted); margin: 0 0 8px; }
 details.cx-more-columns summary { cursor: pointer; }
 .cx-output svg { max-width: 100%; height: auto; }

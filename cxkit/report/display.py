@@ -220,8 +220,9 @@ def _html_table(shown: pl.DataFrame, pct: set[str], cap: str = "") -> str:
     from cxkit.report.wording import column_label
 
     head = "".join(f"<th>{html.escape(column_label(c))}</th>" for c in shown.columns)
+    kind = "cx-table cx-wide" if shown.width > 6 else "cx-table"  # smaller type, still no scroll
     return (
-        f'<table class="cx-table">{cap}<thead><tr>{head}</tr></thead>'
+        f'<table class="{kind}">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{_html_rows(shown, pct)}</tbody></table>"
     )
 
@@ -411,7 +412,7 @@ def analysis_html(
         f"<th>status</th></tr></thead><tbody>{check_rows}</tbody></table>"
         '<h4>Effects</h4><table class="cx-table"><thead><tr><th>metric</th><th>arm</th>'
         "<th>control</th><th>treatment</th><th>effect</th>"
-        f"<th>{level}% CI</th><th>p_adj</th><th>decision</th></tr></thead>"
+        f"<th>{level}% CI</th><th>p-value (corrected)</th><th>decision</th></tr></thead>"
         f"<tbody>{effect_rows}</tbody></table>"
         "<p><small>Shares in %, effects on shares and NPS in points (pts).</small></p>"
         f"{_html_list([str(v) for v in verdict], 'Verdict')}</div>"

@@ -67,7 +67,7 @@ def test_summary_detected_with_naive_contrast():
     )
     lines = monitor_summary(looks, metrics={"resolved": "proportion"}, change="The script")
     assert lines[0] == (
-        "new: The script raised resolved by 4.4 points (period 3, 3 looks; always-valid 95% "
+        "new: The script raised resolution by 4.4 points (period 3, 3 looks; always-valid 95% "
         "interval +2.0 points to +7.0 points, p = 0.001); the interval first excluded no "
         "effect in period 2. (The usual test, repeated at every look, would have declared it "
         "in period 1.)"
@@ -88,7 +88,7 @@ def test_summary_not_detected_and_units_of_means():
     ).with_columns(pl.lit(420.0).alias("control_value"), pl.lit(418.0).alias("treatment_value"))
     (line,) = monitor_summary(looks, period="week", alpha=0.10)
     assert line == (
-        "new: handle_time shows no effect so far (week 2, 2 looks; -2, always-valid 90% "
+        "new: handle time shows no effect so far (week 2, 2 looks; -2, always-valid 90% "
         "interval -8.5 to +4.5); the interval stays valid at every look, so it is safe to "
         "keep looking."
     )

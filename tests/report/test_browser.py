@@ -115,6 +115,7 @@ def _open(browser, path: Path, shot: str) -> dict:
             failedCode: document.querySelectorAll('.cx-failed-code').length,
             imgs: [...document.images].map(i => i.src.slice(0, 30)),
             pwned: window.__pwned === 1,
+            header: (document.querySelector('header') || {}).innerText || '',
         })"""
     )
     ARTIFACTS.mkdir(exist_ok=True)
@@ -179,7 +180,8 @@ def test_report_renders_offline_with_charts_and_no_code(opened, pages, name):
     shown = [ln for ln in _code_lines(pages[name]) if ln in text]
     assert shown == [], f"code visible on the page: {shown[:3]}"
     assert info["failedCode"] == 0
-    assert "OK" in text and "Generated" in text and "cxkit version" in text
+    # issue 12: no status badge on a good page; the run's details are in "About this report"
+    assert "About this report" in text and "OK" not in info["header"]
     shot = ARTIFACTS / f"report-{name}.png"
     assert shot.is_file() and shot.stat().st_size > 10_000  # the screenshot artifact
 
@@ -219,3 +221,87 @@ def test_report_prints_on_a4_without_clipping(browser, pages, name):
     context.close()
     assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000
     assert widths and max(widths) <= 688, widths
+
+
+# ------------------------------------------------------------------------------ issue 12
+_FIRST_SCREEN = (1280, 800)
+_SNAKE = r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b"
+_READABLE_JS = """(snake) => {
+    const re = new RegExp(snake);
+    const seen = e => e.getClientRects().length > 0 && !e.closest('details:not([open])');
+    const box = document.querySelector('section.headline');
+    const r = box ? box.getBoundingClientRect() : null;
+    const title = (document.querySelector('header h1') || {}).innerText || '';
+    const heads = [...document.querySelectorAll('h1, h2, h3, h4')].filter(seen);
+    return {
+        headline: r && {top: r.top, bottom: r.bottom, left: r.left, right: r.right},
+        wide: [...document.querySelectorAll('main table')].filter(seen)
+            .map(t => [t.getBoundingClientRect().width, t.parentElement.getBoundingClientRect().width,
+                       t.scrollWidth, t.clientWidth])
+            .filter(([w, pw, sw, cw]) => w > pw + 1 || sw > cw + 1),
+        snakeHeaders: [...document.querySelectorAll('main th')].filter(seen).map(e => e.innerText)
+            .filter(t => re.test(t)),
+        snakeFindings: [...document.querySelectorAll('section.headline li, section.headline p, .cx-findings li')]
+            .filter(seen).map(e => e.innerText).filter(t => re.test(t)),
+        title,
+        titleCount: heads.filter(h => h.innerText.trim() === title.trim()).length,
+        h1s: document.querySelectorAll('h1').length,
+        emptyHeads: heads.filter(h => !h.innerText.trim()).length,
+    };
+}"""
+
+
+def _first_screen(browser, path: Path, shot: str) -> dict:
+    """Open ``path`` at 1280×800 with the network blocked; keep a screenshot of the first screen."""
+    width, height = _FIRST_SCREEN
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.route(
+        "**/*",
+        lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort(),
+    )
+    page = context.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    info = page.evaluate(_READABLE_JS, _SNAKE)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"first-screen-{shot}.png"))  # the first screen only
+    context.close()
+    return info
+
+
+@pytest.fixture(scope="module")
+def first_screens(browser, pages):
+    return {name: _first_screen(browser, path, name) for name, path in pages.items()}
+
+
+CONFIGURED = _report_batch.configured_names()
+
+
+@pytest.mark.parametrize("name", CONFIGURED)
+def test_headline_is_on_the_first_screen(first_screens, name):
+    info = first_screens[name]
+    box = info["headline"]
+    assert box, f"{name}: no <section class='headline'> on the page"
+    width, height = _FIRST_SCREEN
+    assert box["top"] >= 0 and box["bottom"] <= height, f"{name}: headline box at {box}"
+    assert box["right"] <= width
+
+
+@pytest.mark.parametrize("name", CONFIGURED)
+def test_tables_fit_and_readers_see_no_snake_case(first_screens, name):
+    info = first_screens[name]
+    assert info["wide"] == [], f"{name}: tables wider than their container: {info['wide']}"
+    assert info["snakeHeaders"] == [], f"{name}: snake_case table headers {info['snakeHeaders']}"
+    assert info["snakeFindings"] == [], f"{name}: snake_case in findings {info['snakeFindings']}"
+
+
+@pytest.mark.parametrize("name", [*CONFIGURED, "index"])
+def test_title_once_and_no_empty_heading(first_screens, name):
+    info = first_screens[name]
+    assert info["h1s"] == 1 and info["titleCount"] == 1, info
+    assert info["emptyHeads"] == 0
+
+
+def test_index_shows_each_ab_verdict(opened):
+    text = opened["index"]["text"]
+    assert "Roll out: resolution up" in text  # the sample A/B test: primary effect + interval
+    assert "a data-quality check raised an alarm" not in text
