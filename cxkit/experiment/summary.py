@@ -256,7 +256,7 @@ def _cluster_caution(analysis: Analysis, labels: list[str]) -> str | None:
         pl.col("var_reduction").is_not_null() & pl.col("var_reduction").is_not_nan()
     )
     rows = rows.filter(~pl.col("metric").is_in(cuped["metric"].implode()))
-    left_out = cuped["metric"].unique(maintain_order=True).to_list()
+    left_out = [wording.metric_label(m) for m in cuped["metric"].unique(maintain_order=True)]
     note = (
         f" ({', '.join(left_out)} not counted: "
         f"{'its figure' if len(left_out) == 1 else 'their figures'} above "
@@ -267,7 +267,7 @@ def _cluster_caution(analysis: Analysis, labels: list[str]) -> str | None:
     if rows.height == 0:
         return None
     deff = rows.group_by("metric", maintain_order=True).agg(pl.col("design_effect").max())
-    parts = ", ".join(f"{m} {d:.1f}" for m, d in deff.iter_rows())
+    parts = ", ".join(f"{wording.metric_label(m)} {d:.1f}" for m, d in deff.iter_rows())
     lo, hi = (
         math.sqrt(max(v, 1.0)) for v in (deff["design_effect"].min(), deff["design_effect"].max())
     )

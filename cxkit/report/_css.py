@@ -78,8 +78,10 @@ footer.cx-footer { color: var(--muted); font-size: 12px; padding-bottom: 30px;
   .cx-output { overflow: visible; }
   table { font-size: 7pt; max-width: 100%; }
   th, td { padding: 1px 3px; }
-  th, td { overflow-wrap: normal; word-break: normal; }  /* break between words, never inside */
-  table { font-size: 8.5pt; }
+  th { overflow-wrap: normal; word-break: normal; }  /* headers break between words only */
+  td { overflow-wrap: anywhere; }  /* a long value may wrap so that the table fits the page */
+  table { font-size: 7.5pt; }
+  table.cx-wide { font-size: 7pt; }
   pre { white-space: pre-wrap; }
   details.cx-stderr { display: none; }
   section.headline { break-inside: avoid; border: 1px solid #000; background: none; }

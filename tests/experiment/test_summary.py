@@ -113,7 +113,7 @@ def test_summary_caution_for_clustered_designs():
     assert f"resolved {deff['resolved']:.1f}" in caution and f"csat {deff['csat']:.1f}" in caution
     lo, hi = sorted([deff["resolved"] ** 0.5, deff["csat"] ** 0.5])
     assert f"{lo:.1f}–{hi:.1f} times too narrow" in caution
-    assert "(handle_time not counted: its figure above is after CUPED" in caution
+    assert "(handle time not counted: its figure above is after CUPED" in caution
     # an unclustered analysis adds no caution
     plain = cx.analyze(data, control="control", metrics=metrics, ignore_clusters=True)
     assert not monitor_summary(looks, analysis=plain)[-1].startswith("Caution")
