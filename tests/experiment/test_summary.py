@@ -110,7 +110,7 @@ def test_summary_caution_for_clustered_designs():
     deff = dict(res.details.select("metric", "design_effect").iter_rows())
     assert caution.startswith("Caution: these intervals treat every unit as independent")
     assert "randomised in 40 clusters" in caution
-    assert f"resolved {deff['resolved']:.1f}" in caution and f"csat {deff['csat']:.1f}" in caution
+    assert f"resolution {deff['resolved']:.1f}" in caution and f"CSAT {deff['csat']:.1f}" in caution
     lo, hi = sorted([deff["resolved"] ** 0.5, deff["csat"] ** 0.5])
     assert f"{lo:.1f}–{hi:.1f} times too narrow" in caution
     assert "(handle time not counted: its figure above is after CUPED" in caution
