@@ -185,6 +185,9 @@ def _fmt(value: Any, col: str, percent_cols: set[str]) -> str:
 
 
 _VISIBLE = 7  # columns shown before the technical ones move into "More columns"
+#: columns a wide table keeps visible first (the estimate, its interval and the verdict)
+_KEEP = ("group", "estimate", "effect", "ci", "decision", "n", "value_at_stake", "rate_exposed",
+         "rate_unexposed", "control_value", "treatment_value")  # fmt: skip
 
 
 def _interval_col(frame: pl.DataFrame, pct: set[str]) -> tuple[pl.DataFrame, set[str]]:
@@ -249,6 +252,11 @@ def table_html(
     shown, pct = _interval_col(frame.head(max_rows), set(percent))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     extra = [c for c in shown.columns[1:] if c in TECHNICAL_COLUMNS]
+    plain = [c for c in shown.columns[1:] if c not in extra]
+    if len(plain) >= _VISIBLE:  # still too wide: the reader's columns first, the rest below
+        keep = [c for c in plain if c in _KEEP][: _VISIBLE - 1]
+        keep = (keep + [c for c in plain if c not in keep])[: _VISIBLE - 1]
+        extra = [c for c in shown.columns[1:] if c not in keep]
     if shown.width <= _VISIBLE or not extra:
         out = _html_table(shown, pct, cap)
     else:
