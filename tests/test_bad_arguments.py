@@ -3,11 +3,20 @@ options list their valid choices (issue 13). One case per entry point that check
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
 import cxkit as cx
 
+EVENTS = pl.DataFrame(
+    {
+        "customer_id": ["c1", "c1"],
+        "timestamp": [dt.datetime(2024, 1, 1, h) for h in (9, 10)],
+        "touchpoint": ["a", "b"],
+    }
+)
 UNITS = pl.DataFrame({"arm": ["a", "b"] * 20, "y": [0.0, 1.0] * 20})
 
 CASES = {
@@ -38,6 +47,15 @@ CASES = {
         ["'role'", "'metric'", "'all'"],
     ),
     "validate kind": (lambda: cx.validate(UNITS, kind="orders"), ["'events'", "'survey'"]),
+    "funnel mode": (
+        lambda: cx.journey.funnel(EVENTS, ["a", "b"], mode="loose"),
+        ["'ordered'", "'any'"],
+    ),
+    "duration": (
+        lambda: cx.journey.repeat_contacts(EVENTS, contact_touchpoints=["a"], within="soon"),
+        ["within", "'7d'"],
+    ),
+    "max_steps": (lambda: cx.journey.paths(EVENTS, max_steps=0), ["max_steps", "None"]),
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from cxkit._frames import require_columns, to_lazy
+from cxkit._frames import bad_argument, require_columns, to_lazy
 from cxkit.errors import CxDataWarning
 from cxkit.io import is_sorted_events, unordered_plan, unsorted_rows
 
@@ -185,8 +185,11 @@ def to_timedelta(value: str | _dt.timedelta, name: str) -> _dt.timedelta:
     text = str(value).strip().lower().replace(" ", "")
     parts = re.findall(r"(\d+(?:\.\d+)?)(ms|w|d|h|m|s)", text)
     if not parts or "".join(a + u for a, u in parts) != text:
-        raise ValueError(
-            f"{name}={value!r} is not a duration: use e.g. '30m', '7d', '1h30m' or a timedelta"
+        raise bad_argument(
+            name,
+            value,
+            rule="a duration is a number and a unit (w, d, h, m, s, ms)",
+            hint=f"pass e.g. {name}='30m', '7d', '1h30m' or a datetime.timedelta",
         )
     return _dt.timedelta(seconds=sum(float(a) * UNITS[u] for a, u in parts))
 

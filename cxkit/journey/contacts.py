@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from cxkit import metrics
+from cxkit._frames import bad_argument
 from cxkit.journey._events import (
     NEXT_SAME,
     TOUCH,
@@ -87,7 +88,12 @@ def repeat_contacts(
     """
     contacts = as_list(contact_touchpoints)
     if not contacts:
-        raise ValueError("contact_touchpoints must name at least one touchpoint")
+        raise bad_argument(
+            "contact_touchpoints",
+            contact_touchpoints,
+            rule="at least one touchpoint",
+            hint="pass the contacts, e.g. contact_touchpoints=['agent_call', 'chat']",
+        )
     win = to_timedelta(within, "within")
     lf = ordered_events(events, customer, time, touchpoint)
     warn_unknown(contacts, lf, "Contact touchpoint")

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from cxkit._frames import bad_argument
 from cxkit.journey._edges import edge_stats
 from cxkit.journey._events import (
     CUST,
@@ -210,7 +211,12 @@ def paths(
     [('x → y', False, 1), ('x → y → …', True, 1)]
     """
     if max_steps is not None and max_steps < 1:
-        raise ValueError("max_steps must be a positive integer or None")
+        raise bad_argument(
+            "max_steps",
+            max_steps,
+            rule="a positive integer or None",
+            hint="pass e.g. max_steps=6, or None for whole journeys",
+        )
     lf, names = ordered_events(events, customer, time, touchpoint, names=True, blocks=True)
     per_path, total = _journey_counts(lf, names, max_steps)
     if total == 0:
@@ -293,7 +299,12 @@ def step_flows(
     [(1, 'web', '(end)', 1), (1, 'web', 'call', 1), (2, 'call', '(end)', 1)]
     """
     if max_steps < 1 or top < 1:
-        raise ValueError("max_steps and top must be positive integers")
+        raise bad_argument(
+            "max_steps/top",
+            (max_steps, top),
+            rule="both positive integers",
+            hint="pass e.g. max_steps=5, top=8",
+        )
     lf = ordered_events(events, customer, time, touchpoint)
     steps = (
         lf.select(C, P, step_number().alias("step"), NEXT_SAME.alias("more"))

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from cxkit._frames import bad_argument, check_choice
 from cxkit.journey._events import (
     FIRST,
     TIME,
@@ -93,11 +94,21 @@ def funnel(
     """
     steps = list(steps) if not isinstance(steps, str) else [steps]
     if not steps or not all(isinstance(s, str) for s in steps):
-        raise ValueError("steps must be a non-empty list of touchpoint names")
+        raise bad_argument(
+            "steps",
+            steps,
+            rule="a non-empty list of touchpoint names",
+            hint="pass e.g. steps=['web', 'agent_call', 'order']",
+        )
     if mode not in ENGINES:
-        raise ValueError(f"mode must be 'ordered', 'strict' or 'any', got {mode!r}")
+        check_choice(mode, tuple(ENGINES), argument="mode", what="funnel mode")
     if mode == "any" and len(set(steps)) < len(steps):
-        raise ValueError("in mode='any' the steps must be distinct")
+        raise bad_argument(
+            "steps",
+            steps,
+            rule="in mode='any' the steps are distinct",
+            hint="name each touchpoint once, or use mode='ordered'",
+        )
     win = None if window is None else to_timedelta(window, "window")
     by_cols = as_list(by)
     # sorted once and kept: the engine and the per-customer groups both read it

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import polars as pl
 
 from cxkit import metrics
-from cxkit._frames import base_flag, check_choice, renamed_args
+from cxkit._frames import bad_argument, base_flag, check_choice, renamed_args
 from cxkit.journey._events import TOUCH, as_int, as_list, ordered_events, step_number, warn
 
 __all__ = ["stage_scores"]
@@ -90,7 +90,12 @@ def stage_scores(
     # "touchpoint" means the touchpoint column, whatever its name
     names = dict.fromkeys(as_list(by))
     if not names:
-        raise ValueError("by must name at least one column")
+        raise bad_argument(
+            "by",
+            by,
+            rule="by names at least one column",
+            hint="pass by='touchpoint' (the default) or a list of columns",
+        )
     keys = {b: TOUCH if b in ("touchpoint", touchpoint) else b for b in names}
     key_cols = list(dict.fromkeys(keys.values()))
     keep = [score, *[k for k in key_cols if k != TOUCH]]
