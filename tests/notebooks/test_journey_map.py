@@ -33,7 +33,11 @@ def test_notebook_on_sample_data(tmp_path):
     assert rec["top_pain_point"] == PAIN_POINT
     assert rec["lowest_scoring_touchpoint"] == PAIN_POINT
     assert rec["n_customers"] > 1000
-    assert "Headline findings" in res["html"]
+    assert "Findings" in res["html"]
+    head = rec["headline"]  # issue 12: the headline box, outcome finding first, as an association
+    assert 3 <= len(head["lines"]) <= 5 and head["lines"][0].startswith("Biggest pain point")
+    assert "an association, not proof" in head["lines"][0]
+    assert "would remove" not in res["html"]
 
 
 def test_notebook_on_helpdesk_with_parameters_alone(tmp_path):
