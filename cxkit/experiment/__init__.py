@@ -48,6 +48,7 @@ from cxkit.experiment.summary import (
     monitor_skip_reason,
     monitor_summary,
     sequential_metrics,
+    verdict,
 )
 
 __all__ = [
@@ -80,4 +81,5 @@ __all__ = [
     "solve_power",
     "srm",
     "srm_counts",
+    "verdict",
 ]
