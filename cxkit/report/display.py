@@ -230,6 +230,17 @@ def _html_table(shown: pl.DataFrame, pct: set[str], cap: str = "") -> str:
     )
 
 
+def _mask_ids(frame: pl.DataFrame) -> pl.DataFrame:
+    """Id columns (``customer_id``, ``Customer ID``, ``cust_id``, ``client``, … — the report's
+    :class:`~cxkit.report.masking.Masker` names) shown as ``•••``: no raw id in a displayed table,
+    in a notebook as in a report."""
+    from cxkit.report.masking import MASK, Masker
+
+    masker = Masker()
+    ids = [c for c in frame.columns if masker.is_id(c)]
+    return frame.with_columns(pl.lit(MASK).alias(c) for c in ids) if ids else frame
+
+
 def table_html(
     frame: pl.DataFrame,
     *,
@@ -249,7 +260,7 @@ def table_html(
     """
     from cxkit.schema import TECHNICAL_COLUMNS
 
-    shown, pct = _interval_col(frame.head(max_rows), set(percent))
+    shown, pct = _interval_col(_mask_ids(frame.head(max_rows)), set(percent))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     extra = [c for c in shown.columns[1:] if c in TECHNICAL_COLUMNS]
     plain = [c for c in shown.columns[1:] if c not in extra]
@@ -305,7 +316,7 @@ def table_text(
     ivr         25.0%
     """
     pct = set(percent)
-    shown = frame.head(max_rows)
+    shown = _mask_ids(frame.head(max_rows))
     cells = [[str(c) for c in shown.columns]] + [
         [_fmt(v, c, pct) for v, c in zip(row, shown.columns, strict=True)]
         for row in shown.iter_rows()
