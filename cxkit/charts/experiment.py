@@ -15,35 +15,95 @@ never markup.
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 
 from cxkit.charts._common import need
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
+from cxkit.schema import DECISION_LABELS, METRIC_LABELS, METRIC_UNITS
 
 __all__ = ["checks_badge", "distribution_chart", "forest_plot", "sequential_chart"]
 
 _DECISION_COLOURS = {
     "better": GOOD,
     "worse": BAD,
-    "within_margin": PALETTE[0],
-    "no_detectable_change": NEUTRAL,
-    "inconclusive": "#888888",
+    "within its margin": PALETTE[0],
+    "not worse": PALETTE[0],
+    "cannot tell": NEUTRAL,
 }
+_LINES = ("no effect", "guardrail margin")
+_KEYS = ["metric", "arm"]
+
+
+def _metric_words(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
+def _forest_frame(effects: pl.DataFrame, details: pl.DataFrame | None) -> pl.DataFrame:
+    """Effects in the text's unit (rates ×100 → points), a panel label with its unit, the
+    verdict in words and the guardrail / non-inferiority boundary (``None`` without margin)."""
+    if details is not None:
+        extra = [c for c in ("kind", "margin", "higher_is_better") if c in details.columns]
+        extra = [c for c in extra if c not in effects.columns]
+        if extra:
+            effects = effects.join(
+                details.select(*_KEYS, *extra).unique(_KEYS), on=_KEYS, how="left"
+            )
+    if "kind" not in effects.columns:  # no kinds given: values within 0–1 are rates
+        cols = [c for c in ("control_value", "treatment_value") if c in effects.columns]
+        rate = pl.concat_list(cols).list.eval(pl.element().is_between(0, 1)).list.all()
+        kind = pl.when(rate.all().over("metric")).then(pl.lit("proportion"))
+        effects = effects.with_columns(kind.otherwise(pl.lit("mean")).alias("kind"))
+    if "margin" not in effects.columns:
+        effects = effects.with_columns(pl.lit(None, pl.Float64).alias("margin"))
+    if "higher_is_better" not in effects.columns:
+        effects = effects.with_columns(pl.lit(True).alias("higher_is_better"))
+    rate = pl.col("kind").is_in(["proportion", "binary"])
+    scale = pl.when(rate).then(100.0).otherwise(1.0)
+    units = {m: f" ({u})" for m, u in METRIC_UNITS.items()}
+    unit = (
+        pl.when(rate | (pl.col("kind") == "nps"))
+        .then(pl.lit(" (percentage points)"))
+        .otherwise(pl.col("metric").replace_strict(units, default=""))
+    )
+    words = pl.col("metric").map_elements(_metric_words, return_dtype=pl.String)
+    seg = "segment" in effects.columns
+    side = pl.when(pl.col("higher_is_better").fill_null(True)).then(-1.0).otherwise(1.0)
+    return effects.filter(pl.col("effect").is_not_null()).with_columns(
+        (pl.col("segment") + " · " + pl.col("arm") if seg else pl.col("arm")).alias("row_label"),
+        (words + unit).alias("panel"),
+        *[(pl.col(c) * scale).alias(c) for c in ("effect", "ci_low", "ci_high")],
+        pl.col("decision")
+        .replace_strict(DECISION_LABELS, default=pl.col("decision"))
+        .alias("verdict"),
+        pl.lit(0.0).alias(_LINES[0]),
+        (side * pl.col("margin").abs() * scale).alias(_LINES[1]),
+    )
 
 
 @builder
 def forest_plot(
-    effects: pl.DataFrame, *, title: str | None = None, level: float = 0.95
+    effects: Any,
+    *,
+    details: pl.DataFrame | None = None,
+    title: str | None = None,
+    level: float = 0.95,
 ) -> alt.FacetChart:
-    """Forest plot: each effect with its CI, one panel per metric, zero marked.
+    """Forest plot: each effect with its CI, one panel per metric, zero and margins marked.
 
     Parameters
     ----------
-    effects : polars.DataFrame
+    effects : polars.DataFrame or Analysis
         ``Analysis.effects`` (rows = treatment arms) or ``Analysis.segments`` (rows =
-        segment × arm). Rows whose effect could not be estimated are left out and named in
-        the subtitle.
+        segment × arm); an ``Analysis`` draws its effects with its details. Rows whose effect
+        could not be estimated are left out and named in the subtitle.
+    details : polars.DataFrame, optional
+        ``Analysis.details``: the metrics' kinds (rates are drawn in percentage points, as
+        the text gives them; without kinds a metric whose values all lie within 0–1 is a
+        rate) and the guardrails' non-inferiority margins (drawn as a red dotted line on
+        the side that would be worse).
     title : str, optional
         Chart title.
     level : float
@@ -52,8 +112,8 @@ def forest_plot(
     Returns
     -------
     altair.FacetChart
-        Rows per metric with independent x scales (each metric keeps its unit); points are
-        coloured by ``decision``.
+        Rows per metric with independent x scales (each metric in its own unit, named in
+        the panel header); points are coloured by the verdict in words.
 
     Examples
     --------
@@ -64,61 +124,32 @@ def forest_plot(
     >>> type(forest_plot(eff)).__name__
     'FacetChart'
     """
+    if hasattr(effects, "effects") and hasattr(effects, "details"):  # an Analysis
+        effects, details = effects.effects, effects.details if details is None else details
     need(
         effects,
         ["metric", "arm", "effect", "ci_low", "ci_high", "decision"],
         "forest_plot",
         "analyze()",
     )
-    seg = "segment" in effects.columns
-    missing = effects.filter(pl.col("effect").is_null())
-    frame = effects.filter(pl.col("effect").is_not_null()).with_columns(
-        (pl.col("segment") + " · " + pl.col("arm") if seg else pl.col("arm")).alias("row_label"),
-        pl.lit(0.0).alias("zero"),
-    )
-    tooltip = [
-        alt.Tooltip("metric:N"),
-        alt.Tooltip("arm:N"),
-        *([alt.Tooltip("segment:N")] if seg else []),
-        alt.Tooltip("effect:Q", format=".4g"),
-        alt.Tooltip("ci_low:Q", format=".4g"),
-        alt.Tooltip("ci_high:Q", format=".4g"),
-        *([alt.Tooltip("p_adj:Q", format=".3g")] if "p_adj" in frame.columns else []),
-        alt.Tooltip("decision:N"),
-    ]
+    n_missing = effects.filter(pl.col("effect").is_null()).height
+    frame = _forest_frame(effects, details)
     y = alt.Y(
         "row_label:N", title=None, sort=frame["row_label"].unique(maintain_order=True).to_list()
     )
-    metric_order = frame["metric"].unique(maintain_order=True).to_list()
-    base = alt.Chart()
-    rule = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_low:Q", title="effect (treatment − control), metric's unit"),
-        x2="ci_high:Q",
-        y=y,
-        color=alt.Color(
-            "decision:N",
-            scale=alt.Scale(domain=list(_DECISION_COLOURS), range=list(_DECISION_COLOURS.values())),
-            legend=alt.Legend(title="decision", orient="bottom"),
-        ),
-    )
-    point = base.mark_point(size=70, filled=True).encode(
-        x="effect:Q", y=y, color="decision:N", tooltip=tooltip
-    )
-    zero = base.mark_rule(color="#444444", strokeDash=[4, 3]).encode(x="zero:Q")
-    # invisible ends so that each panel's x domain holds the whole interval (x2 does not count)
-    ends = base.mark_point(opacity=0).encode(x="ci_high:Q", y=y)
-    subtitle = f"{level:.0%} confidence intervals; dashed line = no effect"
-    if missing.height:
-        subtitle += f"; not estimable: {missing.height} row(s)"
+    zero, ends, rule, point = _forest_marks(frame, y)
+    subtitle = f"{level:.0%} confidence intervals; rates in percentage points"
+    if n_missing:
+        subtitle += f"; not estimable: {n_missing} row(s)"
     chart = (
         alt.layer(zero, ends, rule, point, data=frame)
         .properties(width=460, height=alt.Step(22))
         .facet(
             row=alt.Row(
-                "metric:N",
+                "panel:N",
                 title=None,
-                sort=metric_order,
-                header=alt.Header(labelAngle=0, labelAlign="left"),
+                sort=frame["panel"].unique(maintain_order=True).to_list(),
+                header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
             )
         )
         .resolve_scale(x="independent", y="independent")
@@ -126,6 +157,64 @@ def forest_plot(
     return chart.properties(
         title=alt.Title(title or "Effects with confidence intervals", subtitle=subtitle)
     )
+
+
+def _forest_marks(frame: pl.DataFrame, y: alt.Y) -> tuple:
+    """Reference lines (no effect, margin), invisible ends, interval rules and effect dots."""
+    seg = "segment" in frame.columns
+    tooltip = [
+        alt.Tooltip("panel:N", title="metric"),
+        alt.Tooltip("arm:N", title="arm"),
+        *([alt.Tooltip("segment:N", title="segment")] if seg else []),
+        alt.Tooltip("effect:Q", title="difference", format=".3g"),
+        alt.Tooltip("ci_low:Q", title="interval low", format=".3g"),
+        alt.Tooltip("ci_high:Q", title="interval high", format=".3g"),
+        *(
+            [alt.Tooltip("p_adj:Q", title="p-value (corrected)", format=".3g")]
+            if "p_adj" in frame.columns
+            else []
+        ),
+        alt.Tooltip("verdict:N", title="verdict"),
+    ]
+    lines = [name for name in _LINES if frame[name].is_not_null().any()]
+    base = alt.Chart()
+    zero = (
+        base.transform_fold(list(lines), as_=["line", "at"])
+        .transform_filter("isValid(datum.at)")
+        .mark_rule()
+        .encode(
+            x=alt.X("at:Q"),
+            strokeDash=alt.StrokeDash(
+                "line:N", scale=alt.Scale(domain=list(_LINES), range=[[4, 3], [2, 2]]), legend=None
+            ),
+            stroke=alt.Stroke(
+                "line:N",
+                scale=alt.Scale(domain=list(_LINES), range=["#444444", BAD]),
+                legend=alt.Legend(title=None, orient="bottom", values=lines),
+            ),
+            strokeWidth=alt.condition(alt.datum.line == _LINES[1], alt.value(2), alt.value(1)),
+        )
+    )
+    # invisible ends so that each panel's x domain holds the whole interval (x2 does not count)
+    ends = base.mark_point(opacity=0).encode(x="ci_high:Q", y=y)
+    verdicts = [v for v in _DECISION_COLOURS if v in set(frame["verdict"])]
+    verdicts += [v for v in frame["verdict"].unique(maintain_order=True) if v not in verdicts]
+    rule = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="difference (treatment − control)", scale=alt.Scale(padding=12)),
+        x2="ci_high:Q",
+        y=y,
+        color=alt.Color(
+            "verdict:N",
+            scale=alt.Scale(
+                domain=verdicts, range=[_DECISION_COLOURS.get(v, "#888888") for v in verdicts]
+            ),
+            legend=alt.Legend(title="Verdict", orient="bottom"),
+        ),
+    )
+    point = base.mark_point(size=70, filled=True).encode(
+        x="effect:Q", y=y, color="verdict:N", tooltip=tooltip
+    )
+    return zero, ends, rule, point
 
 
 @builder

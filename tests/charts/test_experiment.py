@@ -36,7 +36,12 @@ def _svg(chart) -> str:
 
 def test_forest_plot_renders_metrics_arms_and_segments(result):
     svg = _svg(cx.charts.forest_plot(result.effects, title="Call script test"))
-    for label in ("Call script test", "resolved", "handle_time", "new_script"):
+    for label in (
+        "Call script test",
+        "resolution (percentage points)",
+        "handle time (s)",
+        "new_script",
+    ):
         assert label in svg
     seg = _svg(cx.charts.forest_plot(result.segments))
     for label in ("chat · new_script", "email · new_script", "phone · new_script"):
@@ -150,3 +155,80 @@ def test_sequential_chart_renders_and_handles_edges(looks):
     assert "&lt;b&gt;b&lt;/b&gt;" in _svg(cx.charts.sequential_chart(two))
     with pytest.raises(ValueError, match="columns missing"):
         cx.charts.sequential_chart(looks.drop("naive_ci_low"))
+
+
+@pytest.fixture(scope="module")
+def guarded(data):
+    return ex.analyze(
+        data,
+        control="control",
+        metrics={
+            "resolved": "proportion",
+            "handle_time": {"kind": "mean", "higher_is_better": False},
+            "repeat_contact": {
+                "kind": "proportion",
+                "higher_is_better": False,
+                "role": "guardrail",
+                "margin": 0.02,
+            },
+        },
+    )
+
+
+def _layers(chart) -> list[dict]:
+    return chart.to_dict()["spec"]["layer"]
+
+
+def _rows(chart) -> list[dict]:
+    spec = chart.to_dict()
+    return spec["datasets"][spec["data"]["name"]]
+
+
+def test_forest_plot_rates_in_points_with_units_in_words(guarded):
+    chart = cx.charts.forest_plot(guarded)
+    rows = {r["panel"]: r for r in _rows(chart)}
+    assert set(rows) == {
+        "resolution (percentage points)",
+        "handle time (s)",
+        "repeat contacts (percentage points)",
+    }
+    raw = guarded.effects.filter(pl.col("metric") == "resolved")["effect"][0]
+    assert rows["resolution (percentage points)"]["effect"] == pytest.approx(100 * raw)
+    ht = guarded.effects.filter(pl.col("metric") == "handle_time")["effect"][0]
+    assert rows["handle time (s)"]["effect"] == pytest.approx(ht)  # not a rate: unchanged
+    # from the effects frame alone, rates (values within 0–1) are recognised too
+    alone = {r["panel"]: r for r in _rows(cx.charts.forest_plot(guarded.effects))}
+    assert alone["resolution (percentage points)"]["effect"] == pytest.approx(100 * raw)
+
+
+def test_forest_plot_draws_the_guardrail_margin_on_the_worse_side(guarded):
+    chart = cx.charts.forest_plot(guarded.effects, details=guarded.details)
+    rows = {r["metric"]: r for r in _rows(chart)}
+    assert rows["repeat_contact"]["guardrail margin"] == pytest.approx(2.0)  # + 2 pts is worse
+    assert rows["resolved"]["guardrail margin"] is None
+    lines = _layers(chart)[0]
+    assert lines["mark"]["type"] == "rule"
+    assert lines["transform"][0]["fold"] == ["no effect", "guardrail margin"]
+    assert lines["encoding"]["stroke"]["scale"]["domain"] == ["no effect", "guardrail margin"]
+    # without a margin, only the no-effect line is drawn and named
+    plain = _layers(cx.charts.forest_plot(guarded.effects))[0]
+    assert plain["transform"][0]["fold"] == ["no effect"]
+
+
+def test_forest_plot_legend_in_words(guarded):
+    chart = cx.charts.forest_plot(guarded)
+    layers = _layers(chart)
+    colour = layers[2]["encoding"]["color"]
+    assert colour["legend"]["title"] == "Verdict"
+    assert "_" not in "".join(colour["scale"]["domain"])
+    assert {r["verdict"] for r in _rows(chart)} <= {
+        "better",
+        "worse",
+        "within its margin",
+        "not worse",
+        "cannot tell",
+    }
+    for layer in layers:
+        for enc in layer["encoding"].values():
+            if isinstance(enc, dict) and "title" in enc and enc["title"]:
+                assert "_" not in enc["title"]
