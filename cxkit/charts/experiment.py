@@ -51,8 +51,10 @@ def _forest_frame(effects: pl.DataFrame, details: pl.DataFrame | None) -> pl.Dat
             effects = effects.join(
                 details.select(*_KEYS, *extra).unique(_KEYS), on=_KEYS, how="left"
             )
+    cols = [c for c in ("control_value", "treatment_value") if c in effects.columns]
+    if "kind" not in effects.columns and not cols:
+        effects = effects.with_columns(pl.lit("mean").alias("kind"))
     if "kind" not in effects.columns:  # no kinds given: values within 0–1 are rates
-        cols = [c for c in ("control_value", "treatment_value") if c in effects.columns]
         rate = pl.concat_list(cols).list.eval(pl.element().is_between(0, 1)).list.all()
         kind = pl.when(rate.all().over("metric")).then(pl.lit("proportion"))
         effects = effects.with_columns(kind.otherwise(pl.lit("mean")).alias("kind"))
