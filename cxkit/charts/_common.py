@@ -6,6 +6,7 @@ Result columns are being renamed across cxkit (``low_base`` → ``base_flag``, `
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import polars as pl
@@ -13,7 +14,7 @@ import polars as pl
 from cxkit.errors import CxDataError
 from cxkit.schema import BASE_OK, BASE_SUPPRESSED
 
-__all__ = ["need", "plain", "with_base_flag", "with_renamed"]
+__all__ = ["need", "place_labels", "plain", "with_base_flag", "with_renamed"]
 
 
 def need(frame: pl.DataFrame, columns: Sequence[str], fn: str, source: str) -> None:
@@ -74,3 +75,62 @@ def plain(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         (pl.col(c).dt.total_seconds(fractional=True) / 3600).alias(c + "_hours") for c in durations
     ).drop(durations)
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def place_labels(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    labels: Sequence[str],
+    domains: tuple[tuple[float, float], tuple[float, float]],
+    size: tuple[float, float],
+    *,
+    char: float = 7.0,
+    line: float = 12.0,
+    point: float = 6.0,
+) -> list[tuple[float, float]]:
+    """Centres (in data units) for short labels beside points, clear of every point and of
+    the labels placed before (greedy: the nearest free spot on rings of 8 directions).
+
+    ``domains`` are the x and y scale domains and ``size`` the plot's width and height in
+    pixels; labels are drawn centred (``align="center"``, ``baseline="middle"``).
+
+    >>> place_labels([0, 0], [0, 0], ["1", "2"], ((-1, 1), (-1, 1)), (200, 200))
+    [(0.175, 0.0), (0.1237436867, 0.1343502884)]
+    """
+    (x0, x1), (y0, y1) = domains
+    width, height = size
+    px = [(x - x0) / (x1 - x0) * width for x in xs]
+    py = [height - (y - y0) / (y1 - y0) * height for y in ys]
+    taken = [(a - point, b - point, a + point, b + point) for a, b in zip(px, py, strict=True)]
+    spots = []
+    for a, b, text in zip(px, py, labels, strict=True):
+        w, h = char * len(text) / 2 + 1, line / 2
+        best, cost = (a + point + w, b), math.inf
+        for ring in (point + 5, point + 13, point + 22, point + 32):
+            for k in range(8):
+                angle = k * math.pi / 4
+                c = (a + math.cos(angle) * (ring + w - h), b - math.sin(angle) * ring)
+                box = (c[0] - w, c[1] - h, c[0] + w, c[1] + h)
+                out = box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height
+                hit = sum(_overlap(box, t) for t in taken) + (1e6 if out else 0.0)
+                own = math.dist(c, (a, b))  # nearer another point than its own: ambiguous
+                hit += 500.0 * sum(math.dist(c, q) < own for q in zip(px, py, strict=True))
+                if hit < cost:
+                    best, cost = c, hit
+            if cost == 0:
+                break
+        taken.append((best[0] - w, best[1] - h, best[0] + w, best[1] + h))
+        spots.append(best)
+    return [
+        (
+            round(x0 + c[0] / width * (x1 - x0), 10),
+            round(y0 + (height - c[1]) / height * (y1 - y0), 10),
+        )
+        for c in spots
+    ]

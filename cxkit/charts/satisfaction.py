@@ -18,7 +18,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from cxkit.charts._common import need
+from cxkit.charts._common import need, place_labels
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
 
 __all__ = [
@@ -353,15 +353,19 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
 @builder
 def importance_performance_chart(
     ipa: pl.DataFrame, *, title: str = "Importance vs. performance"
-) -> alt.LayerChart:
+) -> alt.HConcatChart:
     """Quadrant chart of a :func:`~cxkit.satisfaction.importance_performance` result.
+
+    Each driver is a numbered point (numbers placed clear of the points and of each other);
+    the key beside the chart names them, in the frame's order. Importance stays within 0–100 %.
 
     Examples
     --------
     >>> import polars as pl, cxkit as cx
     >>> d = pl.DataFrame({"driver": ["a", "b", "c"], "importance_pct": [0.5, 0.3, 0.2],
     ...                   "performance": [3.0, 4.5, 3.1]})
-    >>> importance_performance_chart(cx.satisfaction.importance_performance(d)).to_dict()["layer"][0]["mark"]["type"]
+    >>> spec = importance_performance_chart(cx.satisfaction.importance_performance(d)).to_dict()
+    >>> spec["hconcat"][0]["layer"][0]["mark"]["type"]
     'rule'
     """
     need(
@@ -370,48 +374,62 @@ def importance_performance_chart(
         "importance_performance_chart",
         "importance_performance",
     )
+    width, height = 460, 340
+    perf, imp = ipa["performance"], ipa["importance"]
+    pad = max(float(perf.max() - perf.min()), 0.1) * 0.06
+    x_dom = (float(perf.min()) - pad, float(perf.max()) + pad)
+    top = float(imp.max())
+    y_dom = (min(0.0, float(imp.min()) * 1.1), min(1.0, top + max(top, 0.05) * 0.12))
+    numbers = [str(i) for i in range(1, ipa.height + 1)]
+    spots = place_labels(perf, imp, numbers, (x_dom, y_dom), (width, height))
+    frame = ipa.with_columns(
+        pl.Series("number", numbers, dtype=pl.String),
+        pl.Series("label_x", [s[0] for s in spots], dtype=pl.Float64),
+        pl.Series("label_y", [s[1] for s in spots], dtype=pl.Float64),
+        pl.Series("key", [f"{n}  {d}" for n, d in zip(numbers, ipa["driver"], strict=True)]),
+    )
     cuts = ipa.select(pl.col("importance_cut").first(), pl.col("performance_cut").first())
-    x = alt.X(
-        "performance:Q", title="Performance (mean rating)", scale=alt.Scale(zero=False, padding=20)
+    x_title, y_title = "Performance (mean rating)", "Derived importance (share of R²)"
+    x_scale = alt.Scale(domain=x_dom, zero=False)
+    y_scale = alt.Scale(domain=y_dom, zero=False, nice=False)
+    x = alt.X("performance:Q", title=x_title, scale=x_scale)
+    y = alt.Y("importance:Q", title=y_title, axis=alt.Axis(format=".0%"), scale=y_scale)
+    colour = alt.Color(
+        "quadrant:N",
+        scale=alt.Scale(domain=list(_QUADRANT_COLOURS), range=list(_QUADRANT_COLOURS.values())),
+        title=None,
+        legend=alt.Legend(orient="bottom"),
     )
-    y = alt.Y(
-        "importance:Q",
-        title="Derived importance (share of R²)",
-        axis=alt.Axis(format=".0%"),
-        scale=alt.Scale(zero=False, padding=20),
+    dash = {"color": "#999999", "strokeDash": [4, 4]}
+    vline = alt.Chart(cuts).mark_rule(**dash).encode(x=alt.X("performance_cut:Q", scale=x_scale))
+    hline = alt.Chart(cuts).mark_rule(**dash).encode(y=alt.Y("importance_cut:Q", scale=y_scale))
+    tooltip = [
+        alt.Tooltip("number:N", title="number"),
+        alt.Tooltip("driver:N", title="driver"),
+        alt.Tooltip("importance:Q", title="importance", format=".1%"),
+        alt.Tooltip("performance:Q", title="performance", format=".2f"),
+        alt.Tooltip("quadrant:N", title="quadrant"),
+    ]
+    base = alt.Chart(frame)
+    points = base.mark_point(size=70, filled=True).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    numbers_text = base.mark_text(fontSize=11, fontWeight="bold", baseline="middle").encode(
+        x=alt.X("label_x:Q", title=x_title, scale=x_scale),
+        y=alt.Y("label_y:Q", title=y_title, scale=y_scale),
+        text="number:N",
+        tooltip=tooltip,
     )
-    vline = (
-        alt.Chart(cuts).mark_rule(color="#999999", strokeDash=[4, 4]).encode(x="performance_cut:Q")
-    )
-    hline = (
-        alt.Chart(cuts).mark_rule(color="#999999", strokeDash=[4, 4]).encode(y="importance_cut:Q")
-    )
-    points = (
-        alt.Chart(ipa)
-        .mark_point(size=90, filled=True)
+    key = (
+        base.mark_text(align="left", fontSize=11, baseline="middle")
         .encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "quadrant:N",
-                scale=alt.Scale(
-                    domain=list(_QUADRANT_COLOURS), range=list(_QUADRANT_COLOURS.values())
-                ),
-                title=None,
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=[
-                "driver:N",
-                alt.Tooltip("importance:Q", format=".1%"),
-                alt.Tooltip("performance:Q", format=".2f"),
-                "quadrant:N",
-            ],
+            x=alt.value(0),
+            y=alt.Y("number:N", sort=numbers, axis=None, title=None),
+            text="key:N",
+            color=alt.Color("quadrant:N", legend=None),
         )
+        .properties(width=170, height=alt.Step(17), title=alt.Title("Key", fontSize=12))
     )
-    text = (
-        alt.Chart(ipa).mark_text(align="left", dx=7, fontSize=10).encode(x=x, y=y, text="driver:N")
-    )
-    return alt.layer(vline, hline, points, text).properties(width=520, height=340, title=title)
+    plot = alt.layer(vline, hline, points, numbers_text).properties(width=width, height=height)
+    return alt.hconcat(plot, key, spacing=16).properties(title=title)
 
 
 @builder
