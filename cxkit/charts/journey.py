@@ -22,7 +22,7 @@ import polars as pl
 
 from cxkit.charts._common import need, plain, with_base_flag, with_renamed
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
-from cxkit.schema import BASE_SUPPRESSED, CONTINUES, END, OTHER, START
+from cxkit.schema import BASE_SUPPRESSED, COLUMN_LABELS, CONTINUES, END, OTHER, START
 
 __all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
 
@@ -333,13 +333,15 @@ def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion c
     )
     key = scores.columns[1]
     data = scores.with_columns(
-        pl.col(key).cast(pl.String).alias("label"), pl.format("n={}", "n").alias("n_label")
+        pl.col(key).cast(pl.String).alias("label"),
+        pl.col("n").map_elements(lambda v: f"n={v:,}", return_dtype=pl.String).alias("n_label"),
     )
     order = data.sort("order")["label"].to_list()
     metric = data["metric"].drop_nulls().first() if "metric" in data.columns else "mean"
     pct = metric == "csat_top_box"
     y_title = _METRIC_TITLE.get(metric, str(metric))
-    x = alt.X("label:N", sort=order, title=key, axis=alt.Axis(labelAngle=-30))
+    x_title = COLUMN_LABELS.get(key, key.replace("_", " "))
+    x = alt.X("label:N", sort=order, title=x_title, axis=alt.Axis(labelAngle=-30))
     y_fmt = ".0%" if pct else ".1f"
     band = (
         alt.Chart(data)
@@ -370,13 +372,19 @@ def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion c
             ],
         )
     )
+    # the bases in a row above the plot area: never on the line or the band
     n_text = (
         alt.Chart(data)
-        .mark_text(dy=-12, fontSize=9, color="#555555")
-        .encode(x=x, y="ci_high:Q", text="n_label:N")
+        .mark_text(baseline="bottom", fontSize=9, color="#555555")
+        .encode(x=x, y=alt.value(-4), text="n_label:N")
     )
-    sub = "Band: 95% interval. Grey points: below the minimum base (read with care)."
-    return alt.layer(band, line, points, n_text).properties(title=alt.Title(title, subtitle=sub))
+    sub = (
+        "Band: 95% interval; n along the top: the base of each point. "
+        "Grey points: below the minimum base (read with care)."
+    )
+    return alt.layer(band, line, points, n_text).properties(
+        width=alt.Step(52), title=alt.Title(title, subtitle=sub, offset=16)
+    )
 
 
 @builder

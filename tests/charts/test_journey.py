@@ -161,3 +161,17 @@ def test_emotion_curve_greys_flagged_stages_from_old_or_new_columns(frame):
     assert flagged == {"aware": False, "buy": True, "use": False}
     assert "datum.flagged" in chart.to_json()
     assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
+
+
+def test_emotion_curve_bases_sit_in_a_row_above_the_plot_clear_of_the_line():
+    spec = cx.charts.emotion_curve(STAGES_NEW.with_columns(n=pl.Series([3000, 12, 200]))).to_dict()
+    text = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert len(text) == 1
+    enc = text[0]["encoding"]
+    assert enc["y"] == {"value": -4}  # a fixed row above the plot area, not on a data value
+    assert text[0]["mark"]["baseline"] == "bottom"
+    rows = spec["datasets"][spec["data"]["name"]] if "data" in spec else None
+    labels = [r["n_label"] for r in (rows or spec["datasets"][text[0]["data"]["name"]])]
+    assert labels == ["n=3,000", "n=12", "n=200"]
+    assert spec["width"] == {"step": 52}  # room for each base label
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "Stage"
