@@ -218,7 +218,10 @@ def transition_heatmap(
     shown = plain(transitions).filter(pl.col("source").is_in(rows) & pl.col("target").is_in(cols))
     total = transitions["n"].sum() or 1
     hidden = 1 - shown["n"].sum() / total
-    sub = f"Colour: {value}; numbers: transitions. Showing {len(keep)} of {vol.height} touchpoints"
+    share = value.startswith("p_") or value == "share"
+    words = "Transitions" if value == "n" else COLUMN_LABELS.get(value, value.replace("_", " "))
+    what = "the share of moves from each row's touchpoint to each column's" if share else words
+    sub = f"Colour and numbers: {what}. Showing {len(keep)} of {vol.height} touchpoints"
     sub += f" ({hidden:.1%} of transitions not shown)." if hidden > 0 else "."
     base = alt.Chart(shown).encode(
         x=alt.X("target:N", sort=cols, title="to", axis=alt.Axis(labelAngle=-40)),
@@ -228,17 +231,28 @@ def transition_heatmap(
         color=alt.Color(
             f"{value}:Q",
             scale=alt.Scale(scheme="blues"),
-            legend=alt.Legend(format=".0%" if value.startswith("p_") else ""),
+            legend=alt.Legend(title=words, format=".0%" if share else "~s"),
         ),
-        tooltip=["source:N", "target:N", "n:Q", alt.Tooltip(f"{value}:Q", format=".1%")],
+        tooltip=[
+            alt.Tooltip("source:N", title="from"),
+            alt.Tooltip("target:N", title="to"),
+            alt.Tooltip("n:Q", title="transitions", format=","),
+            alt.Tooltip(f"{value}:Q", title=words, format=".1%" if share else ","),
+        ],
     )
+    # short numbers that fit a cell: whole percentages (≤ 4 characters) or counts like 1.2k
+    top_value = float(shown[value].max() or 0)
     text = base.mark_text(fontSize=9).encode(
-        text=alt.Text("n:Q", format=","),
-        color=alt.condition(f"datum.{value} > 0.5", alt.value("white"), alt.value("#333333")),
+        text=alt.Text(f"{value}:Q", format=".0%" if share else ".2~s"),
+        color=alt.condition(
+            f"datum['{value}'] > {top_value / 2!r}", alt.value("white"), alt.value("#333333")
+        ),
     )
-    size = max(240, 22 * len(cols))
+    cell = 30
     return (rect + text).properties(
-        width=size, height=max(200, 22 * len(rows)), title=alt.Title(title, subtitle=sub)
+        width=max(240, cell * len(cols)),
+        height=max(200, cell * len(rows)),
+        title=alt.Title(title, subtitle=sub),
     )
 
 

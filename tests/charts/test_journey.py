@@ -175,3 +175,16 @@ def test_emotion_curve_bases_sit_in_a_row_above_the_plot_clear_of_the_line():
     assert labels == ["n=3,000", "n=12", "n=200"]
     assert spec["width"] == {"step": 52}  # room for each base label
     assert spec["layer"][0]["encoding"]["x"]["title"] == "Stage"
+
+
+def test_heatmap_cells_hold_short_shares_and_the_legend_is_in_words(sample):
+    ev, _ = sample
+    spec = cx.charts.transition_heatmap(j.transitions(ev)).to_dict()
+    rect, text = spec["layer"]
+    legend_title = rect["encoding"]["color"]["legend"]["title"]
+    assert legend_title == "Share moving on" and "_" not in legend_title
+    assert text["encoding"]["text"] == {"field": "p_out", "type": "quantitative", "format": ".0%"}
+    assert spec["width"] / 12 >= 30  # a cell per column fits "100%" at 9 px
+    counts = cx.charts.transition_heatmap(j.transitions(ev), value="n").to_dict()
+    assert counts["layer"][1]["encoding"]["text"]["format"] == ".2~s"  # 1,234 → 1.2k
+    assert counts["layer"][0]["encoding"]["color"]["legend"]["title"] == "Transitions"
