@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from cxkit.charts._common import need, plain, with_base_flag, with_renamed
-from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
+from cxkit.charts.theme import BAD, COLOUR_WORDS, GOOD, NEUTRAL, PALETTE, builder
 from cxkit.schema import BASE_SUPPRESSED, COLUMN_LABELS, CONTINUES, END, OTHER, START
 
 __all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
@@ -106,7 +106,7 @@ def sankey(
 ) -> alt.LayerChart:
     """Journeys across steps from :func:`cxkit.journey.step_flows`.
 
-    Bands are customers moving from step *s* to *s + 1*; red bands end the journey there
+    Bands are customers moving from step *s* to *s + 1*; orange bands end the journey there
     (drop-off), grey bands go on beyond the last step shown (``(continues)``), and
     ``(other)`` gathers the less common touchpoints of a step — all drawn to scale.
 
@@ -125,7 +125,8 @@ def sankey(
     nodes, links = _sankey_layout(flows, gap=0.02)
     max_step = int(flows["step"].max()) if flows.height else 1
     cont = flows.filter(pl.col("target") == CONTINUES)["share"].sum()
-    notes = [f"First {max_step} steps. Red: journey ended. (other): less common touchpoints."]
+    ended = COLOUR_WORDS[BAD].capitalize()
+    notes = [f"First {max_step} steps. {ended}: journey ended. (other): less common touchpoints."]
     if cont > 0:
         notes.append(f"(continues): {cont:.0%} of customers have more than {max_step} steps.")
     y_scale = alt.Scale(

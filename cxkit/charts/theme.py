@@ -43,6 +43,7 @@ import altair as alt
 from cxkit.errors import CxDataError
 
 __all__ = [
+    "COLOUR_WORDS",
     "MODES",
     "PALETTE",
     "THEME_NAME",
@@ -63,6 +64,8 @@ THEME_NAME = "cxkit"
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999", "#000000"]
 #: Good / neutral / bad, used for promoters / passives / detractors and for effects.
 GOOD, NEUTRAL, BAD = "#009E73", "#BBBBBB", "#D55E00"
+#: The word a text uses for each of those colours (so captions name the colour drawn).
+COLOUR_WORDS = {GOOD: "green", NEUTRAL: "grey", BAD: "orange", PALETTE[0]: "blue"}
 FONT = "Helvetica, Arial, sans-serif"
 #: ``set_mode`` choices.
 MODES = ("interactive", "static")

@@ -188,3 +188,23 @@ def test_heatmap_cells_hold_short_shares_and_the_legend_is_in_words(sample):
     counts = cx.charts.transition_heatmap(j.transitions(ev), value="n").to_dict()
     assert counts["layer"][1]["encoding"]["text"]["format"] == ".2~s"  # 1,234 → 1.2k
     assert counts["layer"][0]["encoding"]["color"]["legend"]["title"] == "Transitions"
+
+
+def test_sankey_names_the_colour_it_draws_and_the_notebook_says_the_same(sample):
+    import json
+    from pathlib import Path
+
+    from cxkit.charts.theme import COLOUR_WORDS
+
+    ev, _ = sample
+    spec = cx.charts.sankey(j.step_flows(ev, max_steps=3)).to_dict()
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    drop = dict(zip(scale["domain"], scale["range"], strict=True))["drop-off"]
+    word = COLOUR_WORDS[drop]
+    assert word == "orange"  # #D55E00 (Okabe–Ito vermillion) reads as orange
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert f"{word.capitalize()}: journey ended" in subtitle and "Red" not in subtitle
+    nb = json.loads((Path(__file__).parents[2] / "notebooks" / "journey_map.ipynb").read_text())
+    text = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert f"{word.capitalize()} bands are customers whose journey ended" in text
+    assert "red band" not in text.lower()
