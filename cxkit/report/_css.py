@@ -84,6 +84,7 @@ footer.cx-footer { color: var(--muted); font-size: 12px; padding-bottom: 30px;
   table.cx-wide { font-size: 7pt; }
   pre { white-space: pre-wrap; }
   details.cx-stderr { display: none; }
+  details.cx-more-columns { display: none; }  /* technical columns stay in the HTML, not on paper */
   section.headline { break-inside: avoid; border: 1px solid #000; background: none; }
   .cx-status { border: 1px solid #000; color: #000; background: none; }
 }
