@@ -181,7 +181,16 @@ def _fmt(value: Any, col: str, percent_cols: set[str]) -> str:
         return f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if isinstance(value, str) and col in _WORDED:
+        from cxkit.report import wording
+
+        return getattr(wording, _WORDED[col])(value)
     return str(value)
+
+
+#: text columns whose values are kit keys (``no_detectable_change``, ``repeat_contact``):
+#: shown in reader words, through the wording layer's labels
+_WORDED = {"decision": "decision_label", "metric": "metric_label"}
 
 
 _VISIBLE = 7  # columns shown before the technical ones move into "More columns"

@@ -18,3 +18,13 @@ def test_table_masks_id_columns_by_any_usual_name(name):
 def test_table_leaves_frames_without_ids_alone():
     frame = pl.DataFrame({"touchpoint": ["web"], "n": [3]})
     assert "web" in table_html(frame) and "web" in table_text(frame)
+
+
+def test_table_cells_holding_kit_keys_are_in_reader_words():
+    """Issue 12: a decision or metric key in a table cell reads as words, not snake_case."""
+    frame = pl.DataFrame(
+        {"metric": ["repeat_contact"], "decision": ["no_detectable_change"], "effect": [0.1]}
+    )
+    for out in (table_html(frame), table_text(frame)):
+        assert "no_detectable_change" not in out and "repeat_contact" not in out
+        assert "cannot tell" in out and "repeat contacts" in out
