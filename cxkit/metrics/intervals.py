@@ -174,12 +174,10 @@ def proportion_interval(successes, n, *, alpha: float = 0.05, method: str = "wil
     >>> proportion_interval(0, 10)[0]
     0.0
     """
+    check_choice(method, ("wilson", "agresti_coull"), argument="method", what="interval method")
     if method == "wilson":
         return wilson_interval(successes, n, alpha=alpha)
-    if method == "agresti_coull":
-        return agresti_coull_interval(successes, n, alpha=alpha)
-    check_choice(method, ("wilson", "agresti_coull"), argument="method", what="interval method")
-    raise AssertionError("unreachable")  # pragma: no cover
+    return agresti_coull_interval(successes, n, alpha=alpha)
 
 
 def nps_interval(

@@ -28,43 +28,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from _browser import CHROMIUM, CHROMIUM_ARGS, need_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "jupyterlab"
-CHROMIUM = Path(os.environ.get("CXKIT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
 VEGALITE_V5 = "application/vnd.vegalite.v5+json"
 RUN_TIMEOUT_S = 300
-
-
-def _need_browser() -> None:
-    problem = None
-    if not CHROMIUM.is_file():
-        problem = f"{CHROMIUM} not found: install Debian's chromium (sudo apt-get install chromium)"
-    else:
-        try:
-            import jupyterlab  # noqa: F401
-            import playwright.sync_api  # noqa: F401
-        except ImportError as exc:
-            problem = f"{exc.name} is missing: pip install -e '.[dev,lab]'"
-    if problem:
-        if os.environ.get("CXKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser test required (CXKIT_REQUIRE_BROWSER=1) but {problem}")
-        pytest.skip(
-            f"JupyterLab test skipped: {problem}; set CXKIT_REQUIRE_BROWSER=1 to make this fail"
-        )
 
 
 def _free_port() -> int:
@@ -91,7 +63,7 @@ def _settings(folder: Path) -> None:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a free port with a token, over a scratch copy of the notebooks."""
-    _need_browser()
+    need_browser(modules=("jupyterlab", "playwright.sync_api"), what="JupyterLab test")
     from cxkit.sample import write_sample_data
 
     root = tmp_path_factory.mktemp("lab")

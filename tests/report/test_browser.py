@@ -11,45 +11,16 @@ own browsers are not used). Without Chromium the test skips; with ``CXKIT_REQUIR
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import _report_batch  # the batch shared with tests/report/test_run.py, built once per run
 import pytest
+from _browser import CHROMIUM, CHROMIUM_ARGS, need_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path(os.environ.get("CXKIT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
-
-
-def _need_browser():
-    problem = None
-    if not CHROMIUM.is_file():
-        problem = f"{CHROMIUM} not found: install Debian's chromium (sudo apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright package is missing: pip install playwright (no browser download needed)"
-    if problem:
-        if os.environ.get("CXKIT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser test required (CXKIT_REQUIRE_BROWSER=1) but {problem}")
-        pytest.skip(
-            f"browser test skipped: {problem}; set CXKIT_REQUIRE_BROWSER=1 to make this fail"
-        )
-
 
 REPORTS = [*_report_batch.configured_names(), _report_batch.HOSTILE]
 
@@ -57,7 +28,7 @@ REPORTS = [*_report_batch.configured_names(), _report_batch.HOSTILE]
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
     """Every report of the batch (reports.toml on fresh sample data + the hostile one), index."""
-    _need_browser()
+    need_browser()
     batch = _report_batch.build(tmp_path_factory)
     assert (batch["rc_demo"], batch["rc_hostile"]) == (0, 0)
     out = batch["out"]
@@ -68,7 +39,7 @@ def pages(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -256,15 +256,9 @@ def test_no_id_reaches_the_page_results_or_index(leak_run):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_an_overlay_never_covers_the_title_or_badge(leak_run):
-    import importlib.util
+    from _browser import CHROMIUM, CHROMIUM_ARGS, need_browser
 
-    spec = importlib.util.spec_from_file_location(
-        "_browser", Path(__file__).with_name("test_browser.py")
-    )
-    browser_test = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(browser_test)
-    browser_test._need_browser()
-    CHROMIUM, CHROMIUM_ARGS = browser_test.CHROMIUM, browser_test.CHROMIUM_ARGS
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     _, outcome = leak_run
