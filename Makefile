@@ -48,7 +48,7 @@ bench: $(STAMP) ## Run the benchmark scripts (minutes; prints ratios to a bare-p
 
 lock: $(STAMP) ## Re-pin requirements.lock from pyproject.toml (names no package index)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --extra lab --python-version 3.11 --no-header --no-annotate -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra lab --extra duckdb --extra spark --python-version 3.11 --no-header --no-annotate -o requirements.lock
 
 clean: ## Remove generated reports, sample data and caches (keeps .venv)
 	rm -rf reports/*.html reports/*/ data/sample .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,129 @@
+"""Engine frames: analyses pushed down to DuckDB, Spark and other lazy engines (through narwhals).
+
+cxkit's analyses aggregate first and infer on small aggregates. For data that lives in an engine
+(a DuckDB relation, a PySpark DataFrame, an SQLFrame or Ibis table …) the aggregation runs in
+that engine, written once in `narwhals <https://narwhals-dev.github.io/narwhals/>`_' lazy API,
+and only the small aggregate comes back, as a polars DataFrame. The statistics that follow are
+the polars path's own code, so results are the same frames with the same columns.
+
+==========================  ================================================================
+:func:`is_engine`           is this a frame of a lazy engine (not polars, pandas or arrow)?
+:func:`as_engine`           the frame as a ``narwhals.LazyFrame`` (``CxDataError`` otherwise)
+:func:`engine_name`         ``"duckdb"``, ``"pyspark"``, ``"sqlframe"``, ``"ibis"`` …
+:func:`collect`             run an aggregate query in the engine; the (small) result in polars
+:func:`with_epoch_us`       add a timestamp's microseconds since 1970 as an Int64 column
+==========================  ================================================================
+
+Narwhals covers everything the analyses need but two things, done here through each engine's
+own API (not generated SQL): the epoch microseconds of a timestamp (Spark has no duration
+accessor in narwhals) — :func:`with_epoch_us`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from cxkit.errors import CxDataError
+
+__all__ = ["ENGINES", "as_engine", "collect", "engine_name", "is_engine", "with_epoch_us"]
+
+#: narwhals implementations that run lazily in an engine (polars, pandas and arrow do not count:
+#: they take the polars path)
+ENGINES = {
+    nw.Implementation.DUCKDB: "duckdb",
+    nw.Implementation.PYSPARK: "pyspark",
+    nw.Implementation.PYSPARK_CONNECT: "pyspark",
+    nw.Implementation.SQLFRAME: "sqlframe",
+    nw.Implementation.IBIS: "ibis",
+}
+
+
+def _wrap(data: Any) -> nw.LazyFrame | None:
+    if isinstance(data, nw.LazyFrame):
+        frame = data
+    else:
+        if isinstance(data, pl.LazyFrame | pl.DataFrame):
+            return None
+        frame = nw.from_native(data, pass_through=True)
+        if not isinstance(frame, nw.LazyFrame):
+            return None
+    return frame if frame.implementation in ENGINES else None
+
+
+def is_engine(data: Any) -> bool:
+    """True for a frame that lives in a lazy engine (DuckDB, Spark, SQLFrame, Ibis).
+
+    Examples
+    --------
+    >>> import duckdb, polars as pl
+    >>> is_engine(duckdb.sql("select 1 as a")), is_engine(pl.DataFrame({"a": [1]}))
+    (True, False)
+    """
+    return _wrap(data) is not None
+
+
+def as_engine(data: Any, *, what: str = "data") -> nw.LazyFrame:
+    """``data`` (an engine frame, or a narwhals LazyFrame of one) as a ``narwhals.LazyFrame``."""
+    frame = _wrap(data)
+    if frame is None:
+        raise CxDataError(
+            f"{what} is not a frame of a lazy engine; got {type(data).__module__}."
+            f"{type(data).__name__}.",
+            rule=f"{what} is an engine frame",
+            hint="pass a DuckDB relation, a PySpark DataFrame, an SQLFrame or Ibis table",
+        )
+    return frame
+
+
+def engine_name(data: Any) -> str:
+    """The engine's short name: ``"duckdb"``, ``"pyspark"``, ``"sqlframe"`` or ``"ibis"``."""
+    return ENGINES[as_engine(data).implementation]
+
+
+def collect(frame: nw.LazyFrame) -> pl.DataFrame:
+    """Run ``frame``'s query in its engine and return the result as a polars DataFrame.
+
+    Only for aggregates: the analyses never collect event- or unit-level rows from an engine.
+    """
+    return frame.collect(backend="polars").to_native()
+
+
+def with_epoch_us(frame: nw.LazyFrame, column: str, alias: str) -> nw.LazyFrame:
+    """``frame`` with ``alias``: the microseconds since 1970-01-01 UTC of timestamp ``column``.
+
+    Numbers (already epoch or any numeric time) pass through as ``Int64``/``Float64``. Naive
+    timestamps are read as UTC (DuckDB) or in the Spark session's time zone (Spark): set
+    ``spark.sql.session.timeZone`` to ``UTC`` for the same gaps as polars across DST changes.
+    """
+    dtype = frame.collect_schema()[column]
+    if dtype.is_numeric():
+        return frame.with_columns(nw.col(column).alias(alias))
+    if not isinstance(dtype, nw.Datetime | nw.Date):
+        raise CxDataError(
+            f"Column {column!r} (the event time) must be a timestamp, found {dtype}.",
+            column=column,
+            rule="event time is a timestamp",
+            hint="read the table with cx.read_events(...), which parses text timestamps",
+        )
+    impl = frame.implementation
+    native = frame.to_native()
+    if impl in (nw.Implementation.PYSPARK, nw.Implementation.PYSPARK_CONNECT):
+        from pyspark.sql import functions as F  # noqa: N812 (Spark's own convention)
+
+        col = F.col(column).cast("timestamp")
+        return nw.from_native(native.withColumn(alias, F.unix_micros(col)))
+    if impl is nw.Implementation.SQLFRAME:
+        from sqlframe.base import functions as F  # noqa: N812
+
+        return nw.from_native(native.withColumn(alias, F.unix_micros(F.col(column))))
+    if impl is nw.Implementation.DUCKDB:
+        import duckdb
+
+        expr = duckdb.FunctionExpression("epoch_us", duckdb.ColumnExpression(column))
+        return nw.from_native(native.select(duckdb.StarExpression(), expr.alias(alias)))
+    # Ibis and others: a duration from the epoch, where the backend supports it
+    epoch = nw.lit(0).cast(nw.Datetime("us"))
+    return frame.with_columns((nw.col(column) - epoch).dt.total_microseconds().alias(alias))
