@@ -26,7 +26,7 @@ report: $(STAMP) ## Write the sample data if missing, run every report in report
 test: $(STAMP) ## Run the whole test suite (lint, unit, statistics, calibration, notebooks, browser)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP) ## Lint only (ruff check + format check)
 	$(BIN)/ruff check .
