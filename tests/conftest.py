@@ -10,6 +10,11 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers it, but runs with `-p no:xdist` need it too (--strict-markers)
+    config.addinivalue_line("markers", "xdist_group(name): the xdist worker group of a test")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
