@@ -41,13 +41,21 @@ ENGINES = {
 }
 
 
+def _in_memory(data: Any) -> bool:
+    """pandas, pyarrow and numpy objects: the polars path (never wrapped by narwhals here)."""
+    return type(data).__module__.split(".")[0] in {"pandas", "pyarrow", "numpy", "builtins"}
+
+
 def _wrap(data: Any) -> nw.LazyFrame | None:
     if isinstance(data, nw.LazyFrame):
         frame = data
     else:
-        if isinstance(data, pl.LazyFrame | pl.DataFrame):
+        if isinstance(data, pl.LazyFrame | pl.DataFrame) or _in_memory(data):
             return None
-        frame = nw.from_native(data, pass_through=True)
+        try:
+            frame = nw.from_native(data, pass_through=True)
+        except Exception:  # noqa: BLE001 - not a frame narwhals can take: not an engine frame
+            return None
         if not isinstance(frame, nw.LazyFrame):
             return None
     return frame if frame.implementation in ENGINES else None

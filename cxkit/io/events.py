@@ -13,9 +13,11 @@ import polars as pl
 
 from cxkit.io._checks import ReadReport, run_checks
 from cxkit.io._convert import check_tz, id_text, range_checks, timestamp
+from cxkit.io._engine_read import read_engine
 from cxkit.io._rules import duplicates_check, finish, not_null, require_mapped
 from cxkit.io._sources import open_source, unchanged_guard
-from cxkit.schema import CUSTOMER_ID, TIMESTAMP, TOUCHPOINT
+from cxkit.io.engines import is_engine
+from cxkit.schema import CUSTOMER_ID, EVENT_ORDER, TIMESTAMP, TOUCHPOINT
 
 __all__ = ["is_sorted_events", "read_events", "unordered_plan"]
 
@@ -47,6 +49,16 @@ def _register_sorted(frame: pl.LazyFrame, unordered: pl.LazyFrame) -> None:
         weakref.finalize(frame, _UNORDERED_PLAN.pop, id(frame), None)
 
 
+#: the role and argument of each mapped column (named in errors about them)
+ROLES = {
+    "customer_id": ("customer id", "customer"),
+    "timestamp": ("event time", "time"),
+    "touchpoint": ("touchpoint", "touchpoint"),
+    "score": ("touchpoint score", "score"),
+    EVENT_ORDER: ("event order", "order_by"),
+}
+
+
 def _events(
     source: Any,
     *,
@@ -60,19 +72,16 @@ def _events(
     drop_duplicates: bool,
     encoding: str | None = None,
     separator: str | None = None,
+    order_by: str | None = None,
 ) -> tuple[pl.LazyFrame, ReadReport, pl.LazyFrame]:
     check_tz(tz, time)
     opened = open_source(source, string_columns=(customer,), encoding=encoding, separator=separator)
     mapping = {"customer_id": customer, "timestamp": time, "touchpoint": touchpoint}
-    roles = {
-        "customer_id": ("customer id", "customer"),
-        "timestamp": ("event time", "time"),
-        "touchpoint": ("touchpoint", "touchpoint"),
-        "score": ("touchpoint score", "score"),
-    }
     if score is not None:
         mapping["score"] = score
-    require_mapped(opened, mapping, roles)
+    if order_by is not None:
+        mapping[EVENT_ORDER] = order_by
+    require_mapped(opened, mapping, ROLES)
     schema = opened.frame.collect_schema()
     ts, checks = timestamp(time, schema[time], tz, time_format)
     cid, bad_id = id_text(customer, schema[customer])
@@ -92,6 +101,9 @@ def _events(
         num, more = range_checks(score, schema[score], lo, hi, None)
         conv["__score"] = num
         checks += more
+    if order_by is not None:
+        checks.append(not_null(order_by, "tie-breaker (order_by)", schema[order_by]))
+        conv["__eo"] = pl.col(order_by)
     dup_cols = [c for c in schema.names()]
     # the key is converted once per pass and named (a text-timestamp parse is not repeated at
     # each of its shifted uses in the order and duplicate checks)
@@ -116,13 +128,16 @@ def _events(
         pl.col("__ts").alias("timestamp"),
         pl.col("__tp").alias("touchpoint"),
         *([pl.col("__score").alias("score")] if score is not None else []),
+        *([pl.col("__eo").alias(EVENT_ORDER)] if order_by is not None else []),
         *[pl.col(c) for c in extras],
     )
     unordered = canon
     # Rows already in (customer, time) order need no sort (a stable sort changes nothing) —
     # when the source gives the same order every time: files and in-memory frames do; a lazy
     # plan (a join, say) may not, so it keeps its sort.
-    if not (report.is_sorted and opened.stable_order):
+    if order_by is not None:  # ties in time broken by the order_by column, then input order
+        canon = canon.sort(["customer_id", "timestamp", EVENT_ORDER], maintain_order=True)
+    elif not (report.is_sorted and opened.stable_order):
         canon = canon.sort(["customer_id", "timestamp"], maintain_order=True)
     return canon, report, unordered
 
@@ -140,13 +155,17 @@ def read_events(
     drop_duplicates: bool = False,
     encoding: str | None = None,
     separator: str | None = None,
-) -> pl.LazyFrame:
+    order_by: str | None = None,
+) -> Any:
     """Read a touchpoint log into the canonical events schema.
 
     Parameters
     ----------
     source
-        Path (CSV, Parquet, NDJSON; a glob or a folder of them), polars or pandas frame.
+        Path (CSV, Parquet, NDJSON; a glob or a folder of them), polars or pandas frame — or
+        an engine frame (a DuckDB relation, a Spark DataFrame, a narwhals LazyFrame of one):
+        it is validated in the engine (one aggregate query) and returned as an engine frame
+        of the same type, not sorted (engines have no row order). See ``docs/scaling.md``.
     customer, time, touchpoint
         Source columns holding the customer id, the event time and the touchpoint.
     tz
@@ -166,6 +185,11 @@ def read_events(
         CSV only: the text encoding (default UTF-8; ``"latin-1"``, ``"cp1252"``, ``"utf-16"`` …
         are decoded in memory) and the field separator (default: ``,`` — or the one the header
         splits on, ``;``, tab or ``|``). gzip-compressed CSV is read as is.
+    order_by
+        A column that breaks ties in time (an event id, a sequence number), kept as
+        ``event_order``: events are ordered by customer, time and ``order_by`` (then input
+        order). Engines have no row order, so give one there when times can tie; without it
+        the journey functions break ties by touchpoint name and warn.
 
     Returns
     -------
@@ -175,10 +199,12 @@ def read_events(
         ``timestamp``           Datetime("us", "UTC")
         ``touchpoint``          String
         ``score``               Float64, only when ``score`` is given
+        ``event_order``         the ``order_by`` column, only when it is given
         extra columns           as read
         ======================  ===================================================
 
-        Sorted by customer, time and input order (ties keep their input order).
+        Sorted by customer, time (and ``order_by``) and input order. An engine frame in gives
+        the same columns as an engine frame out (DuckDB: ``TIMESTAMP WITH TIME ZONE``).
 
     Raises
     ------
@@ -188,19 +214,13 @@ def read_events(
         mixing, an unknown ``tz``, scores off the scale. A file rewritten after
         ``read_events`` makes ``collect()`` raise instead of reading the new content.
     """
-    frame, report, unordered = _events(
-        source,
-        customer=customer,
-        time=time,
-        touchpoint=touchpoint,
-        tz=tz,
-        score=score,
-        scale=scale,
-        time_format=time_format,
-        drop_duplicates=drop_duplicates,
-        encoding=encoding,
-        separator=separator,
-    )
+    options = dict(
+        customer=customer, time=time, touchpoint=touchpoint, tz=tz, score=score, scale=scale,
+        time_format=time_format, drop_duplicates=drop_duplicates, order_by=order_by,
+    )  # fmt: skip
+    if is_engine(source):  # validated in the engine; an engine frame back
+        return read_engine("events", source, **options)
+    frame, report, unordered = _events(source, encoding=encoding, separator=separator, **options)
     finish(report)
     _register_sorted(frame, unordered)
     return frame

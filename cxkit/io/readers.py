@@ -13,8 +13,10 @@ import polars as pl
 from cxkit.errors import CxDataError, CxDataWarning, missing_column_error
 from cxkit.io._checks import Check, ReadReport, run_checks
 from cxkit.io._convert import boolean, id_text, numeric, range_checks
+from cxkit.io._engine_read import read_engine
 from cxkit.io._rules import duplicates_check, finish, not_null, require_mapped
 from cxkit.io._sources import open_source, unchanged_guard
+from cxkit.io.engines import is_engine
 from cxkit.schema import ARM, CUSTOMER_ID, ID_COLUMNS, UNIT_ID
 
 __all__ = ["read_customers", "read_experiment", "read_survey"]
@@ -114,6 +116,8 @@ def read_customers(
     >>> cx.read_customers(pl.DataFrame({"id": [1, 2], "churned": ["TRUE", "no"]}), customer="id").collect().to_dicts()
     [{'customer_id': '1', 'churned': True}, {'customer_id': '2', 'churned': False}]
     """
+    if is_engine(source):  # validated in the engine; an engine frame back
+        return read_engine("customers", source, customer=customer, booleans=booleans, scale=scale)
     frame, report = _customers(
         source,
         customer=customer,
@@ -275,6 +279,11 @@ def read_survey(
     >>> cx.read_survey(df, ratings=["wifi", "food"], scale=(1, 5), na_codes=[0]).collect()["wifi"].to_list()
     [None, 4.0, 5.0]
     """
+    if is_engine(source):  # validated in the engine; an engine frame back
+        return read_engine(
+            "survey", source, ratings=ratings, scale=scale, na_codes=na_codes, weight=weight,
+            respondent=respondent,
+        )  # fmt: skip
     frame, report = _survey(
         source,
         ratings=ratings,
@@ -376,6 +385,8 @@ def read_experiment(
     >>> cx.read_experiment(df, unit="user", arm="version").collect().columns
     ['unit_id', 'arm', 'y']
     """
+    if is_engine(source):  # validated in the engine; an engine frame back
+        return read_engine("experiment", source, unit=unit, arm=arm, cluster=cluster)
     frame, report = _experiment(
         source, unit=unit, arm=arm, cluster=cluster, encoding=encoding, separator=separator
     )

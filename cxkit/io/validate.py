@@ -7,11 +7,14 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import narwhals.stable.v2 as nw
 import polars as pl
 
 from cxkit._frames import check_choice
 from cxkit.errors import CxDataError, CxDataWarning
 from cxkit.io._checks import FULL_DETAIL, Problem, ReadReport
+from cxkit.io._engine_read import engine_customers, engine_events, engine_experiment, engine_survey
+from cxkit.io.engines import collect, is_engine
 from cxkit.io.events import _events, read_events
 from cxkit.io.readers import (
     _customers,
@@ -42,13 +45,22 @@ READER_DEFAULTS: dict[str, dict[str, Any]] = {
     for kind, reader in READERS.items()
 }
 _SCANS = {"events": _events, "customers": _customers, "survey": _survey, "experiment": _experiment}
+#: the same on engine frames (validated in the engine, one aggregate query)
+_ENGINE_SCANS = {
+    "events": engine_events,
+    "customers": engine_customers,
+    "survey": engine_survey,
+    "experiment": engine_experiment,
+}
 
 
 def validate(source: Any, *, kind: str = "events", **options: Any) -> ReadReport:
     """Check ``source`` as a ``kind`` of data and return a report instead of raising.
 
     ``options`` are the keyword arguments of the matching ``read_*`` function. Problems that
-    stop reading altogether (file not found, missing column) become a single error.
+    stop reading altogether (file not found, missing column) become a single error. An engine
+    frame (DuckDB relation, Spark DataFrame) is checked in its engine: one aggregate query
+    counts every rule, and examples (≤ 5, without row numbers) are fetched for the failing ones.
 
     Examples
     --------
@@ -66,7 +78,7 @@ def validate(source: Any, *, kind: str = "events", **options: Any) -> ReadReport
             f"validate(kind={kind!r}) got unknown option(s) {unknown}; "
             f"the options are {sorted(READER_DEFAULTS[kind])}"
         )
-    scan = _SCANS[kind]
+    scan = _ENGINE_SCANS[kind] if is_engine(source) else _SCANS[kind]
     opts = {**READER_DEFAULTS[kind], **options}
     token = FULL_DETAIL.set(True)
     with warnings.catch_warnings(record=True) as caught:
@@ -104,7 +116,30 @@ def validate(source: Any, *, kind: str = "events", **options: Any) -> ReadReport
     return report
 
 
-def _summary(kind: str, frame: pl.LazyFrame) -> dict[str, Any]:
+def _engine_summary(kind: str, frame: nw.LazyFrame) -> dict[str, Any]:
+    """The summary of an engine frame, from one small aggregate query."""
+    if kind == "events":
+        return collect(
+            frame.select(
+                nw.len().alias("n_events"),
+                nw.col("customer_id").n_unique().alias("n_customers"),
+                nw.col("touchpoint").n_unique().alias("n_touchpoints"),
+                nw.col("timestamp").min().alias("first_event"),
+                nw.col("timestamp").max().alias("last_event"),
+            )
+        ).row(0, named=True)
+    if kind == "experiment":
+        arms = collect(frame.group_by("arm").agg(nw.len().alias("len"))).sort("arm")
+        return {
+            "n_units": int(arms["len"].sum()),
+            "arms": dict(zip(map(str, arms["arm"]), arms["len"], strict=True)),
+        }
+    return {"n_rows": int(collect(frame.select(nw.len().alias("n")))["n"][0])}
+
+
+def _summary(kind: str, frame: Any) -> dict[str, Any]:
+    if is_engine(frame):
+        return _engine_summary(kind, frame)
     if kind == "events":
         row = (
             frame.select(
