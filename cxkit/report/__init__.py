@@ -30,7 +30,8 @@ not stop the others.
 Modules: ``config`` (reports.toml) · ``run`` (papermill runs, results.json, index) ·
 ``files`` (atomic writes, SHA-256) · ``sanitize`` (nh3 and the id-masking pass) ·
 ``display`` (``cx.record``, ``cx.findings``, ``cx.table``, ``cx.report.headline`` in notebooks) ·
-``wording`` (the words a reader sees: labels, units, directions, intervals, verdicts) · private ``_page``
+``wording`` (the words a reader sees: labels, units, directions, intervals, verdicts) ·
+``effects`` (A/B effect tables, every row in its own unit) · private ``_page``
 (page and index HTML), ``_params`` (typed notebook parameters), ``_css``.
 """
 
@@ -44,6 +45,7 @@ from cxkit.report._params import (
 )
 from cxkit.report.config import ReportSpec, load_config, select_reports
 from cxkit.report.display import findings, headline, record, table
+from cxkit.report.effects import effect_table
 from cxkit.report.run import (
     DEFAULT_TIMEOUT,
     KERNEL_NAME,
@@ -64,6 +66,7 @@ __all__ = [
     "ReportOutcome",
     "ReportSpec",
     "coerce_parameter",
+    "effect_table",
     "findings",
     "headline",
     "load_config",

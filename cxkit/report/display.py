@@ -363,7 +363,6 @@ def _show(obj: Shown) -> None:
 
 
 _CHECK_LABELS = {"sample_ratio": "Sample ratio (SRM)", "response_rate": "Survey response rate"}
-_DECISION_COLOURS = {"better": "#009E73", "worse": "#D55E00"}
 
 
 def _badge(text: str, colour: str) -> str:
@@ -373,38 +372,19 @@ def _badge(text: str, colour: str) -> str:
     )
 
 
+def _colour(decision_code: str) -> str:
+    """A decision badge's colour, keyed on the decision code (``within_margin``), not its words."""
+    from cxkit.report.effects import DECISION_COLOURS
+
+    return DECISION_COLOURS.get(decision_code, "#777777")
+
+
 def _effect_rows(effects: pl.DataFrame, kinds: Mapping[str, str]) -> list[dict[str, str]]:
-    """One dict of display strings per metric × arm: values in their unit, effect with its CI."""
-    rows = []
-    for r in effects.iter_rows(named=True):
-        share = kinds.get(r["metric"]) in ("proportion", "binary")
-        unit = " pts" if share or kinds.get(r["metric"]) == "nps" else ""
-        scale = 100 if share else 1
+    """One dict of display strings per metric × arm, each in its own unit
+    (:func:`cxkit.report.effects.effect_rows`: the same words as the effect tables)."""
+    from cxkit.report.effects import effect_rows
 
-        def num(v, signed=False, scale=scale, unit=unit):
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                return "–"
-            return f"{v * scale:{'+' if signed else ''}.{1 if scale == 100 else 2}f}{unit}"
-
-        def val(v, share=share):
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                return "–"
-            return f"{v:.1%}" if share else f"{v:,.2f}"
-
-        p = r.get("p_adj", r.get("p_value"))
-        rows.append(
-            {
-                "metric": str(r["metric"]),
-                "arm": str(r["arm"]),
-                "control": val(r["control_value"]),
-                "treatment": val(r["treatment_value"]),
-                "effect": num(r["effect"], signed=True),
-                "ci": f"{num(r['ci_low'], signed=True)} to {num(r['ci_high'], signed=True)}",
-                "p_adj": _fmt(p, "p_adj", set()),
-                "decision": str(r.get("decision") or "").replace("_", " "),
-            }
-        )
-    return rows
+    return effect_rows(effects, kinds)
 
 
 def analysis_html(
@@ -431,7 +411,7 @@ def analysis_html(
         f"<td>{html.escape(e['control'])}</td><td>{html.escape(e['treatment'])}</td>"
         f"<td><strong>{html.escape(e['effect'])}</strong></td><td>{html.escape(e['ci'])}</td>"
         f"<td>{html.escape(e['p_adj'])}</td>"
-        f"<td>{_badge(e['decision'], _DECISION_COLOURS.get(e['decision'], '#777777'))}</td></tr>"
+        f"<td>{_badge(e['decision'], _colour(e['decision_code']))}</td></tr>"
         for e in eff
     )
     return (
@@ -466,7 +446,7 @@ def analysis_text(
     for e in _effect_rows(effects, kinds):
         lines.append(
             f"  {e['metric']} [{e['arm']}]: {e['control']} → {e['treatment']}, effect "
-            f"{e['effect']} ({level}% CI {e['ci']}), p_adj {e['p_adj']}, {e['decision']}"
+            f"{e['effect']} ({level}% CI {e['ci']}), corrected p {e['p_adj']}, {e['decision']}"
         )
     lines += ["Verdict:", *(f"  - {v}" for v in verdict)]
     return "\n".join(lines)

@@ -39,6 +39,8 @@ from cxkit.schema import (
 
 __all__ = [
     "KINDS",
+    "arm_label",
+    "arm_labels",
     "association",
     "change",
     "clarity",
@@ -96,6 +98,48 @@ def column_label(name: str) -> str:
         return COLUMN_LABELS[name]
     text = METRIC_LABELS[name] if name in METRIC_LABELS else name.replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+_CODE = re.compile(r"^[A-Za-z0-9]+(?:[_\-][A-Za-z0-9]+)+$")
+
+
+def arm_label(name: Any, labels: Mapping[str, str] | None = None) -> str:
+    """An arm (variant) name in reader words.
+
+    The rule: a name given in ``labels`` is shown as given there; a name that is only a code —
+    letters and digits joined by ``_`` or ``-``, such as ``gate_30`` or ``new-script`` —
+    has its joiners turned into spaces and its first letter capitalised; any other name
+    (``control``, ``Variant B``, ``Gate 30``) is shown as it is.
+
+    >>> arm_label("gate_30"), arm_label("new_script"), arm_label("control"), arm_label("v2.1")
+    ('Gate 30', 'New script', 'control', 'v2.1')
+    >>> arm_label("gate_40", {"gate_40": "Gate at level 40"})
+    'Gate at level 40'
+    """
+    text = str(name)
+    if labels and text in labels:
+        return str(labels[text])
+    if _CODE.match(text):
+        words = re.sub(r"[_\-]", " ", text)
+        return words[:1].upper() + words[1:]
+    return text
+
+
+def arm_labels(names: Iterable[Any], labels: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``{name: reader label}`` for every arm name (:func:`arm_label`'s rule), e.g. to relabel
+    an arm column once so text, tables and charts show the same words.
+
+    Two names that would get the same label keep their own names (a label must name one arm).
+
+    >>> arm_labels(["gate_30", "gate_40"])
+    {'gate_30': 'Gate 30', 'gate_40': 'Gate 40'}
+    >>> arm_labels(["a_b", "a-b"])
+    {'a_b': 'a_b', 'a-b': 'a-b'}
+    """
+    names = [str(n) for n in names]
+    out = {n: arm_label(n, labels) for n in names}
+    shown = list(out.values())
+    return {n: (v if shown.count(v) == 1 else n) for n, v in out.items()}
 
 
 def decision_label(decision: str) -> str:

@@ -45,7 +45,7 @@ def test_analysis_prints_as_a_short_summary(analysis):
         "  Sample ratio (SRM): ok (p = 0.899)",
         "  Survey response rate: ok (p = 0.123)",
     ]
-    assert "resolved [new_script]: 70.7% → 74.7%, effect +4.0 pts" in text
+    assert "resolution [new_script]: 70.7% → 74.7%, effect +4.0 pts" in text
     assert len(text) < 1_200
 
 

@@ -20,7 +20,16 @@ pytestmark = pytest.mark.slow
 
 def _run(tmp_path: Path, **parameters) -> tuple[str, dict]:
     nb = execute(NOTEBOOK, tmp_path, **parameters)
+    _SHOWN["everything"] = nb.everything  # markdown outputs too (the conditional explanations)
     return nb.html, nb.records
+
+
+_SHOWN: dict[str, str] = {}
+
+
+def _row(text: str, *cells: str) -> bool:
+    """True when an effect-table row starts with these cells (a regex per cell)."""
+    return re.search("<tr>" + "".join(f"<td>(?:<[^>]+>)?{c}(?:</[^>]+>)?</td>" for c in cells), text) is not None
 
 
 def test_notebook_committed_without_outputs():
@@ -51,6 +60,22 @@ def test_notebook_on_sample_data(tmp_path):
     head = records["headline"]
     assert head["verdict"] == records["verdict"] and 3 <= len(head["lines"]) <= 5
     assert "The new call script against control" in head["context"]
+    # issue 12: every row of the effect table in its own unit; the arm code in reader words
+    assert _row(text, "resolution", "New script", r"\d\d\.\d%", r"\d\d\.\d%", r"\+\d\.\d pts",
+                r"\d\.\d to \d\.\d pts")
+    assert _row(text, "handle time", "New script", r"[\d,]+ s", r"[\d,]+ s", r"-\d+\.\d s",
+                r"-\d+\.\d to -\d+\.\d s")
+    assert _row(text, "NPS", "New script", r"-?\d+\.\d", r"-?\d+\.\d", r"[+-]\d+\.\d pts")
+    assert "new_script" not in text and "within its margin</span>" in text
+    # a distribution for every primary metric (the ratio metric: its numerator per unit)
+    for chart in ("Resolution", "Handle time, median handle time", "Contacts per unit", "CSAT", "NPS"):
+        assert f"aria-label=\"{chart}" in text or f">{chart}" in text, chart
+    # explanations where they apply: clustering, CUPED, the median, segments, monitoring
+    shown = _SHOWN["everything"]
+    for phrase in ("randomised by cluster, so the analysis is cluster-robust", "Variance removed (CUPED)",
+                   "A **median** comparison", "Segment effects are for exploring",
+                   "The **always-valid interval**"):
+        assert phrase in shown, phrase
     assert "Sample ratio: OK" in text
     # the quantile metric for handle time (issue 16): the median difference with its interval
     med = eff["handle_time_median"]
@@ -94,5 +119,19 @@ def test_notebook_runs_on_cookie_cats_with_parameters_alone(tmp_path):
     # sections that do not apply say why, in one line each (no week, no clusters, no segments)
     assert "Weekly monitoring is skipped: the data has no &quot;week&quot; column" in text
     assert "monitoring" not in records and "Effect estimate, look by look" not in text
-    assert "No cluster column was given" in text
     assert "Skipped: no segment column was given" in text
+    # ... and the explanations that do not apply are not there (no clusters, CUPED, median, week)
+    shown = _SHOWN["everything"]
+    assert "No cluster column was given, so units were analysed as independent." in shown
+    for phrase in ("cluster-robust", "design effect", "CUPED", "median", "Segment effects are",
+                   "always-valid interval", "Survey response rate"):
+        assert phrase not in shown, phrase
+    # issue 12: arm codes in reader words everywhere (text, tables, charts), rates in %
+    assert "gate_30" not in shown and "gate_40" not in shown
+    assert "Moving the gate to level 40 against Gate 30" in records["headline"]["context"]
+    assert _row(text, "1-day retention", "Gate 40", r"44\.8%", r"44\.2%", r"-0\.6 pts",
+                r"-1\.2 to \+0\.1 pts")
+    assert _row(text, "game rounds played", "Gate 40", r"52\.5", r"51\.3", r"-1\.2")
+    # a distribution chart for each of the three primary metrics
+    for chart in ("1-day retention", "7-day retention", "Game rounds played"):
+        assert chart in text, chart
