@@ -87,3 +87,27 @@ def test_names_load_on_first_use_and_dir_lists_them():
     assert set(PUBLIC) <= set(dir(cx))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         cx.nope  # noqa: B018
+
+
+# Until the lead makes two scipy imports lazy (outside SPEED's files): the top-level
+# ``from scipy import optimize, special, stats`` of cxkit/experiment/ordinal.py and the ones in
+# cxkit/metrics/intervals.py ``_z`` / ``two_proportion_p``. Strict: it fails once they are done,
+# so the marker is removed then.
+@pytest.mark.xfail(
+    strict=True, reason="experiment/ordinal.py and metrics/intervals.py still import scipy"
+)
+def test_ab_analysis_does_not_load_scipy():
+    """The A/B path (means, a rate, CUPED, SRM) runs on cxkit.metrics.distributions alone."""
+    code = (
+        "import numpy as np, polars as pl, cxkit as cx\n"
+        "rng = np.random.default_rng(1)\n"
+        "n = 400\n"
+        "df = pl.DataFrame({'arm': rng.choice(['control', 'treatment'], n),\n"
+        "    'spend': rng.gamma(2.0, 10.0, n), 'converted': rng.integers(0, 2, n),\n"
+        "    'pre': rng.gamma(2.0, 10.0, n)})\n"
+        "res = cx.experiment.analyze(df, arm='arm', control='control', metrics={\n"
+        "    'spend': 'mean', 'converted': 'proportion',\n"
+        "    'spend_cuped': cx.Metric('spend', kind='mean', covariate='pre', name='spend_cuped')})\n"
+        "assert res.effects.height == 3 and res.checks['p_value'].is_not_null().all()\n"
+    )
+    assert _loaded_after(code) == []

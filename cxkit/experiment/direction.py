@@ -21,9 +21,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from cxkit.experiment.spec import Metric
+from cxkit.metrics.distributions import t_isf, t_sf
 
 __all__ = ["DECISIONS", "decide", "directed", "margin_of", "relative"]
 
@@ -38,8 +38,13 @@ DECISIONS = (
 )
 
 
-def _dist(df: float):
-    return stats.norm if not np.isfinite(df) else stats.t(df)
+def _isf(p: float, df: float) -> float:
+    """t (df finite) or normal upper quantile (cxkit.metrics.distributions = scipy.stats)."""
+    return t_isf(p, df if np.isfinite(df) else np.inf)
+
+
+def _sf(x: float, df: float) -> float:
+    return t_sf(x, df if np.isfinite(df) else np.inf)
 
 
 def margin_of(m: Metric, control_value: float) -> float | None:
@@ -68,7 +73,7 @@ def directed(res: dict, res_wide: dict | None, m: Metric) -> dict:
         out["ci_low"], out["ci_high"] = -math.inf, res_wide["ci_high"]
     if margin > 0 and se > 0:
         t = (eff + margin) / se if greater else (eff - margin) / se
-        out["p_value"] = float(_dist(df).sf(t) if greater else _dist(df).cdf(t))
+        out["p_value"] = float(_sf(t, df) if greater else _sf(-t, df))
     else:
         p2 = res["p_value"]
         toward = eff > 0 if greater else eff < 0
@@ -96,9 +101,9 @@ def relative(res: dict, alpha: float, m: Metric) -> tuple[float, float, float]:
         df = (a + b) ** 2 / (a**2 / (n0 - 1) + b**2 / (n1 - 1)) if n0 > 1 and n1 > 1 else df
     log_ratio = math.log(tv / cv)
     if m.alternative == "two-sided":
-        q = _dist(df).isf(alpha / 2)
+        q = _isf(alpha / 2, df)
         return rel, math.exp(log_ratio - q * se) - 1, math.exp(log_ratio + q * se) - 1
-    q = _dist(df).isf(alpha)
+    q = _isf(alpha, df)
     if m.alternative == "greater":
         return rel, math.exp(log_ratio - q * se) - 1, math.inf
     return rel, -math.inf, math.exp(log_ratio + q * se) - 1

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from cxkit._frames import check_choice
 from cxkit.experiment.direction import decide, directed, relative
@@ -150,6 +149,8 @@ def _compare_numeric(rows_c, rows_t, m, design, alpha) -> dict[str, float]:
         x1, n1 = t["s"][0, 0], t["n"][0]
         expected = np.outer([n0, n1], [x0 + x1, n0 + n1 - x0 - x1]) / (n0 + n1)
         if n0 > 0 and n1 > 0 and expected.min() < 5:
+            from scipy import stats  # small-count rates only: scipy loads when needed
+
             table = np.array([[x1, n1 - x1], [x0, n0 - x0]]).round().astype(int)
             out["p_value"] = float(stats.fisher_exact(table).pvalue)
             method = "newcombe_ci_fisher_exact"

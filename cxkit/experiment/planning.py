@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import optimize
 
 from cxkit.errors import CxDataError
 from cxkit.experiment.aggregate import _lazy, aggregate
@@ -133,6 +132,8 @@ def solve_power(
     >>> round(row["power"], 4), row["solved"]
     (0.5601, 'power')
     """
+    from scipy import optimize  # loaded when first needed
+
     unset = [k for k, v in (("mde", mde), ("n_control", n_control), ("power", power)) if v is None]
     if len(unset) != 1:
         raise CxDataError(

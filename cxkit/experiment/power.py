@@ -29,7 +29,6 @@ import math
 
 import numpy as np
 import polars as pl
-from scipy import optimize, stats
 
 from cxkit._frames import bad_argument, check_choice
 
@@ -79,6 +78,8 @@ def _check(kind, alpha, power, ratio, icc, cluster_size, cv=0.0):
 def _t_power(k0: float, ratio: float, d: float, alpha: float) -> float:
     """Power of the two-sided two-sample t-test on k₀ and r·k₀ cluster means, standardised
     effect d (effect ÷ SD of a cluster mean)."""
+    from scipy import stats  # loaded when first needed
+
     k1 = ratio * k0
     df = k0 + k1 - 2
     if df <= 0:
@@ -91,6 +92,8 @@ def _t_power(k0: float, ratio: float, d: float, alpha: float) -> float:
 
 def _clusters_needed(d: float, ratio: float, alpha: float, power: float) -> int:
     """Smallest number of control clusters whose t-test reaches ``power``."""
+    from scipy import stats  # loaded when first needed
+
     za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
     k = max(2, math.floor((za + zb) ** 2 * (1 + 1 / ratio) / d**2))  # normal start, below
     while _t_power(k, ratio, d, alpha) < power - 1e-12:
@@ -223,6 +226,8 @@ def sample_size(
     ...             cluster_size_cv=0.8)[["clusters_control", "df"]].row(0)
     (8, 14.0)
     """
+    from scipy import stats  # loaded when first needed
+
     deff = _check(kind, alpha, power, ratio, icc, cluster_size, cluster_size_cv)
     sd_, base = _sd(kind, baseline, sd)
     if mde == 0:
@@ -286,6 +291,8 @@ def mde(
     >>> round(mde("mean", baseline=0, n_control=500, sd=1, icc=0.05, cluster_size=50)["mde"].item(), 3)
     0.348
     """
+    from scipy import optimize, stats  # loaded when first needed
+
     deff = _check(kind, alpha, power, ratio, icc, cluster_size, cluster_size_cv)
     sd_, base = _sd(kind, baseline, sd)
     za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
@@ -313,6 +320,8 @@ def mde(
 
 def _t_units(d: float, ratio: float, alpha: float, power: float) -> float:
     """Control units (continuous) at which the two-sample t-test reaches ``power``."""
+    from scipy import optimize, stats  # loaded when first needed
+
     za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
     start = (za + zb) ** 2 * (1 + 1 / ratio) / d**2
     hi = start + 50
@@ -325,6 +334,8 @@ def _t_units(d: float, ratio: float, alpha: float, power: float) -> float:
 
 def _t_effect(n0: float, ratio: float, alpha: float, power: float) -> float:
     """Standardised effect the two-sample t-test with ``n0`` control units detects."""
+    from scipy import optimize  # loaded when first needed
+
     if n0 * (1 + ratio) <= 2:
         return float("nan")
     return float(
@@ -334,6 +345,8 @@ def _t_effect(n0: float, ratio: float, alpha: float, power: float) -> float:
 
 def _cluster_mde(kind, base, sd_, k0, ratio, alpha, power, deff, m) -> float:
     """Effect whose cluster-mean t-test with k₀ control clusters has the target power."""
+    from scipy import optimize, stats  # loaded when first needed
+
     za, zb = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
 
     def sd_cluster(d):

@@ -24,9 +24,9 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from cxkit.experiment.spec import Metric
+from cxkit.metrics.distributions import norm_isf, norm_sf
 
 __all__ = ["bootstrap_statistic", "poisson_bootstrap", "quantile_se", "unit_level_rows"]
 
@@ -159,7 +159,7 @@ def _bootstrap_pair(y0, g0, y1, g1, m: Metric, alpha: float) -> dict:
 
 
 def _quantile_pair(y0, g0, y1, g1, m: Metric, alpha: float) -> dict:
-    z = float(stats.norm.isf(alpha / 2))
+    z = float(norm_isf(alpha / 2))  # = scipy.stats.norm.isf
     q0, se0, _ = _quantile_arm(y0, g0, m.quantile, z)
     q1, se1, _ = _quantile_arm(y1, g1, m.quantile, z)
     eff, se = q1 - q0, float(np.hypot(se0, se1))
@@ -171,7 +171,7 @@ def _quantile_pair(y0, g0, y1, g1, m: Metric, alpha: float) -> dict:
         "se": se,
         "ci_low": eff - z * se,
         "ci_high": eff + z * se,
-        "p_value": float(2 * stats.norm.sf(abs(zstat))),
+        "p_value": float(2 * norm_sf(abs(zstat))),
         "var_control": se0**2,
         "var_treatment": se1**2,
         "method": f"quantile {m.quantile:g}, Deng et al. (2018) density-free SE"

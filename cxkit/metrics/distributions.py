@@ -279,7 +279,11 @@ def _t_sf1(t: float, df: float) -> float:
         return _norm_sf1(t)
     if math.isinf(t):
         return 0.0 if t > 0 else 1.0
-    a, t2 = 0.5 * df, t * t
+    a = 0.5 * df
+    if abs(t) > 1e150:  # t² overflows: the leading term x^a / (a·B(a, ½)) with x = df / t²
+        tail = math.exp(a * (math.log(df) - 2.0 * math.log(abs(t))) - math.log(a) - _lbeta_half(a))
+        return 0.5 * tail if t > 0 else 1.0 - 0.5 * tail
+    t2 = t * t
     # x = df / (df + t²) and y = 1 − x, each computed directly.
     x, y = df / (df + t2), t2 / (df + t2)
     with decimal.localcontext(_CTX):  # the fraction's argument, exact to 40 digits

@@ -30,9 +30,9 @@ Methods
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from cxkit.metrics import newcombe_interval, two_proportion_p
+from cxkit.metrics.distributions import t_isf, t_sf
 
 __all__ = ["compare", "cr2", "icc_anova"]
 
@@ -337,11 +337,12 @@ def _clustered(out: dict, cells: dict, mu, est: dict, ratio: bool, cluster_se: s
 
 def _t_test(effect, se, df, alpha: float) -> dict:
     """``se``, ``df``, t (or z for infinite df) CI and two-sided p-value."""
-    finite = np.isfinite(df)
-    df1 = np.where(finite, df, 1)
-    crit = np.where(finite, stats.t.isf(alpha / 2, df1), stats.norm.isf(alpha / 2))
+    # t_isf / t_sf (cxkit.metrics.distributions, = scipy.stats.t) are the normal at df = inf
+    df1 = np.where(np.isfinite(df), df, np.inf)
+    crit = t_isf(alpha / 2, df1)
     tstat = effect / se
-    p_value = np.where(finite, 2 * stats.t.sf(np.abs(tstat), df1), 2 * stats.norm.sf(np.abs(tstat)))
+    with np.errstate(invalid="ignore"):
+        p_value = 2 * t_sf(np.abs(tstat), df1)
     p_value = np.where(se > 0, p_value, np.where(effect == 0, 1.0, 0.0))
     return {
         "se": se,
