@@ -16,6 +16,7 @@ import polars as pl
 from cxkit._frames import renamed_args, to_lazy
 from cxkit.errors import CxDataError, missing_column_error
 from cxkit.experiment.spec import UNIT_LEVEL, Metric, as_metrics
+from cxkit.io.engines import is_engine
 
 _NOT_SUMMED = ("ordinal", *UNIT_LEVEL)
 
@@ -176,9 +177,14 @@ def aggregate(
     >>> aggregate(df, metrics={"y": "mean"}).select("arm", "n", "sum", "sum_sq").rows()
     [('a', 2, 4.0, 10.0), ('b', 1, 2.0, 4.0)]
     """
-    lf = _lazy(data)
+    if is_engine(data):  # DuckDB, Spark …: the sums are computed in the engine (issue 15)
+        from cxkit.experiment._engine import engine_frame
+
+        lf, schema = engine_frame(data)
+    else:
+        lf = _lazy(data)
+        schema = lf.collect_schema()
     specs = as_metrics(metrics, covariates, None)
-    schema = lf.collect_schema()
     return _aggregate(lf, schema, specs, arm, cluster, by, responded)[0]
 
 
@@ -208,7 +214,13 @@ def _aggregate(lf, schema, specs, arm, cluster, by, responded, no_nulls=frozense
     for i, m in enumerate(specs):
         if m.kind not in _NOT_SUMMED:
             aggs += _metric_aggs(i, m, schema, no_nulls)
-    wide = lf.group_by(keys).agg(aggs).collect()
+    if is_engine(lf):  # the same wide aggregate, computed in the engine
+        from cxkit.experiment._engine import aggregate_wide
+
+        resp = responded if has_resp else None
+        wide = aggregate_wide(lf, schema, specs, arm, cluster, by, resp, _NOT_SUMMED)
+    else:
+        wide = lf.group_by(keys).agg(aggs).collect()
     key_names = [k.meta.output_name() for k in keys]
     if wide.height == 0:
         raise CxDataError("The experiment data has no rows.", rule="at least one unit per arm")

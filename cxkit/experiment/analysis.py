@@ -31,6 +31,7 @@ from cxkit.experiment.effects import compare_all, effect_frames
 from cxkit.experiment.inference import INFERENCE
 from cxkit.experiment.quantile import unit_level_rows
 from cxkit.experiment.spec import UNIT_LEVEL, as_metrics
+from cxkit.io.engines import is_engine
 
 #: ``comparisons=`` choices: every arm against the control, or every pair of arms.
 COMPARISONS = ("control", "all_pairs")
@@ -419,6 +420,11 @@ def analyze(
     >>> res.checks["check"].to_list(), res.effects["effect"].to_list()
     (['sample_ratio'], [0.5])
     """
+    if is_engine(data):  # DuckDB, Spark …: per-arm sums in the engine, the same inference here
+        from cxkit.experiment import _engine
+
+        kw = {k: v for k, v in locals().items() if k not in ("data", "_engine")}
+        return _engine.analyze(data, **kw)
     lf = _lazy(data)
     schema = lf.collect_schema()
     if cluster is None and "cluster" in schema and not ignore_clusters:

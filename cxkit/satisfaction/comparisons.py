@@ -12,8 +12,9 @@ from scipy import stats
 
 from cxkit._frames import check_choice, check_correction, renamed_args, require_columns
 from cxkit.errors import CxDataError
-from cxkit.metrics import ScoreKind, adjust_p, score_kind, summarize
-from cxkit.satisfaction._common import as_list, by_items, survey_frame
+from cxkit.metrics import ScoreKind, adjust_p, score_kind
+from cxkit.satisfaction import _engine
+from cxkit.satisfaction._common import as_list, by_items, names, summarizer, survey_frame
 
 __all__ = ["compare"]
 
@@ -41,18 +42,21 @@ def _against_previous(g: pl.DataFrame, by: str, ok, est, se, neff, welch: bool) 
 def _against_total(lf: pl.LazyFrame, g, col, by, weight, ok, est, se) -> dict:
     """Each group against the total Σ π_h ĝ_h (π: the groups' shares of the total weight):
     ``Var(ĝ − t̂) = (1 − π_g)² V_g + Σ_{h≠g} π_h² V_h``."""
-    x = pl.col(col).cast(pl.Float64)
-    valid = x.is_not_null() & x.is_not_nan()
-    w = pl.col(weight).cast(pl.Float64) if weight else pl.lit(1.0)
-    if weight:
-        valid = valid & w.is_not_null()
-    sums = (
-        lf.select(by, w.alias("_w"), valid.alias("_ok"))
-        .filter("_ok")
-        .group_by(by)
-        .agg(pl.col("_w").sum().alias("_sw"))
-        .collect()
-    )
+    if not isinstance(lf, pl.LazyFrame):  # an engine frame: Σw per group in the engine
+        sums = _engine.weight_sums(lf, col, by, weight)
+    else:
+        x = pl.col(col).cast(pl.Float64)
+        valid = x.is_not_null() & x.is_not_nan()
+        w = pl.col(weight).cast(pl.Float64) if weight else pl.lit(1.0)
+        if weight:
+            valid = valid & w.is_not_null()
+        sums = (
+            lf.select(by, w.alias("_w"), valid.alias("_ok"))
+            .filter("_ok")
+            .group_by(by)
+            .agg(pl.col("_w").sum().alias("_sw"))
+            .collect()
+        )
     sw = g.select(by).join(sums, on=by, how="left")["_sw"].fill_null(0).to_numpy()
     share = sw / sw.sum()
     t_est = float(np.nansum(share * est))
@@ -188,7 +192,7 @@ def compare(
     kw: dict[str, Any] = dict(metric=kind, by=by, weight=weight, scale=scale, top_box=top_box)
 
     def one(lf: pl.LazyFrame, col: str) -> pl.DataFrame:
-        g = summarize(lf, col, ces=ces, alpha=alpha, se=True, **kw)
+        g = summarizer(lf)(lf, col, ces=ces, alpha=alpha, se=True, **kw)
         ok = g["n"].to_numpy() >= min_base
         est = g["estimate"].cast(pl.Float64).fill_null(np.nan).to_numpy()
         se = g["se"].cast(pl.Float64).fill_null(np.nan).to_numpy()
@@ -214,8 +218,8 @@ def compare(
             .filter(pl.col("reference").is_not_null())
         )
 
-    lf = survey_frame(survey)  # converted once (pandas / pyarrow), then lazy
-    require_columns(lf, {by: ("grouping column", "by")}, source="compare")
+    lf = survey_frame(survey)  # converted once (pandas / pyarrow), then lazy; engines stay
+    require_columns(names(lf), {by: ("grouping column", "by")}, source="compare")
     out = by_items(lf, column, na_codes, one, source="compare")
     if out.height == 0:
         return out.with_columns(pl.lit(None, dtype=pl.Float64).alias("p_adj"))

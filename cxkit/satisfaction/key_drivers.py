@@ -34,7 +34,9 @@ import polars as pl
 
 from cxkit._frames import check_choice, mask_na_codes, require_columns, require_numeric
 from cxkit.errors import CxDataError
+from cxkit.io.engines import is_engine
 from cxkit.metrics import lmg, ordinal_relative_weights, relative_weights, subset_r2
+from cxkit.satisfaction import _engine
 from cxkit.satisfaction import _moments as mom
 from cxkit.satisfaction._common import survey_frame
 
@@ -295,6 +297,7 @@ def drivers(
     n_boot: int = 1000,
     alpha: float = 0.05,
     seed: int = 0,
+    collect_limit: int | None = _engine.COLLECT_LIMIT,
 ) -> pl.DataFrame:
     """Key-driver analysis of ``outcome`` on ``drivers`` with bootstrap intervals.
 
@@ -325,6 +328,12 @@ def drivers(
         Percentile intervals cover 1 − alpha.
     seed : int
         Seed for the resampling and the random comparison variable.
+    collect_limit : int or None
+        An engine frame (DuckDB, Spark …) is collected (the outcome, driver and weight
+        columns) and analysed here: surveys are small. Above this many rows (default
+        2,000,000, counted in the engine first) it is refused; ``None`` collects any size.
+        Engines keep no row order, so the bootstrap intervals may differ in the last digits
+        from those of the same rows in another order (point estimates do not).
 
     Returns
     -------
@@ -364,6 +373,9 @@ def drivers(
     """
     drv = list(drivers)
     _check_args(method, drv, outcome, weight)
+    if is_engine(survey):  # surveys are small: the used columns are collected (up to a limit)
+        lf = survey_frame(survey)
+        survey = _engine.collect_survey(lf, [*drv, outcome, weight], collect_limit, "drivers")
     complete, perf, n, n_total = _prepare(survey_frame(survey), outcome, drv, weight, na_codes)
     p, cols = len(drv), [*drv, outcome]
     rng = np.random.default_rng(seed)

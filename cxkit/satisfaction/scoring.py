@@ -15,7 +15,7 @@ import polars as pl
 from cxkit._frames import base_flag, renamed_args, require_columns
 from cxkit.errors import CxDataError
 from cxkit.metrics import ScoreKind, score_kind, summarize
-from cxkit.satisfaction._common import as_list, by_items, survey_frame
+from cxkit.satisfaction._common import as_list, by_items, summarizer, survey_frame
 from cxkit.schema import BASE_SUPPRESSED
 
 __all__ = ["nps_breakdown", "scores"]
@@ -114,7 +114,7 @@ def scores(
     kw: dict[str, Any] = dict(metric=kind, by=by_cols or None, weight=weight, scale=scale)
 
     def one(lf: pl.LazyFrame, col: str) -> pl.DataFrame:
-        res = summarize(lf, col, top_box=top_box, ces=ces, alpha=alpha, **kw)
+        res = summarizer(lf)(lf, col, top_box=top_box, ces=ces, alpha=alpha, **kw)
         return (
             res.with_columns(base_flag("n", min_base, small_base).alias("base_flag"))
             .with_columns(_suppress(["estimate", "ci_low", "ci_high"]))

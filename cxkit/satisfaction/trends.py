@@ -12,7 +12,8 @@ import polars as pl
 from cxkit._frames import base_flag, renamed_args, require_columns
 from cxkit.errors import CxDataError
 from cxkit.metrics import ScoreKind, score_kind, summarize
-from cxkit.satisfaction._common import as_list, survey_frame, with_na_codes
+from cxkit.satisfaction import _engine
+from cxkit.satisfaction._common import as_list, names, survey_frame, with_na_codes
 from cxkit.schema import PROPORTION
 
 __all__ = ["trend"]
@@ -104,22 +105,33 @@ def trend(
     by_cols = as_list(by)
     lf = with_na_codes(survey_frame(survey), [column], na_codes, "trend")
     roles = {period: ("period", "period")} | {b: ("grouping column", "by") for b in by_cols}
-    require_columns(lf, roles, source="trend")
+    require_columns(names(lf), roles, source="trend")
     kw: dict[str, Any] = dict(
         metric=score_kind(metric, stacklevel=4),
         weight=weight,
         scale=scale,
         top_box=top_box,
         ces=ces,
-        alpha=alpha,
     )
-    per = summarize(lf, column, by=[*by_cols, period], se=True, **kw)
+    cells = [*by_cols, period]
+    if isinstance(lf, pl.LazyFrame):
+        per = summarize(lf, column, by=cells, se=True, alpha=alpha, **kw)
+
+        def pooled_of(kept: pl.DataFrame) -> pl.DataFrame:
+            base = lf.join(kept.lazy(), on=cells, how="semi")
+            return summarize(base, column, by=by_cols or None, se=True, alpha=alpha, **kw)
+    else:  # an engine frame: one query for the per-period sums; baselines pool them here
+        sums = _engine.sums(lf, column, by=cells, **kw)
+        per = sums.summary(cells, alpha=alpha, interval=None, se=True)
+
+        def pooled_of(kept: pl.DataFrame) -> pl.DataFrame:
+            pooled = sums.pooled(kept, cells, by_cols)
+            return pooled.summary(by_cols, alpha=alpha, interval=None, se=True)
+
     clip = _RANGES.get(per["metric"][0] if per.height else "mean", (-np.inf, np.inf))
 
     def limits(kept: pl.DataFrame) -> pl.DataFrame:
-        base = lf.join(kept.lazy(), on=[*by_cols, period], how="semi")
-        pooled = summarize(base, column, by=by_cols or None, se=True, **kw)
-        return _limits(per, pooled, by_cols, sigma, clip)
+        return _limits(per, pooled_of(kept), by_cols, sigma, clip)
 
     suppressed = pl.col("n") < min_base
     keys = per.filter(~suppressed).select(*by_cols, period)
