@@ -10,6 +10,7 @@ import polars as pl
 
 from cxkit._frames import check_choice, to_lazy
 from cxkit.errors import CxDataError, missing_column_error
+from cxkit.io.engines import is_engine
 from cxkit.metrics.distributions import chi2_sf
 
 __all__ = ["SRM_METHODS", "SRM_THRESHOLD", "response_balance", "srm", "srm_counts"]
@@ -134,6 +135,10 @@ def srm(
     >>> srm(pl.DataFrame({"arm": ["a"] * 500 + ["b"] * 650}))["alarm"].to_list()
     [True, True]
     """
+    if is_engine(data):  # DuckDB, Spark …: units per arm counted in the engine
+        from cxkit.experiment import _engine
+
+        return _engine.srm(data, arm=arm, expected=expected, threshold=threshold, method=method)
     lf = _frame(data)
     schema = lf.collect_schema()
     if arm not in schema:
@@ -188,6 +193,10 @@ def response_balance(
     >>> response_balance(df).select("arm", "response_rate", "alarm").rows()
     [('a', 0.5, True), ('b', 1.0, True)]
     """
+    if is_engine(data) and not aggregated:  # counted per arm in the engine
+        from cxkit.experiment import _engine
+
+        return _engine.response_balance(data, arm=arm, responded=responded, threshold=threshold)
     lf = _frame(data)
     if aggregated:
         c = lf.select(
