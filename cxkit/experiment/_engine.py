@@ -217,7 +217,9 @@ def analyze(data: Any, **kw: Any) -> Any:
     )
     if long.height == 0:  # only ordinal metrics: unit counts for the checks
         frame, names = _keys(lf, arm, None, None)
-        cell = collect(frame.group_by(names).agg(nw.len().alias("n_units"))).rename(_PUBLIC)
+        cell = collect(frame.group_by(names).agg(nw.len().alias("n_units"))).rename(
+            _PUBLIC, strict=False
+        )
         long = cell.with_columns(pl.col("n_units").cast(pl.UInt32), metric=pl.lit(""), n=pl.lit(0))
     if cluster and strata:
         _check_columns(schema, [strata], "randomisation strata", "strata")
@@ -255,7 +257,7 @@ def _arm_counts(data: Any, arm: str, responded: str | None) -> pl.DataFrame:
     if responded:
         aggs.append(nw.col(responded).cast(_F).sum().alias("n_responded"))
     frame, keys = _keys(lf, arm, None, None)
-    return collect(frame.group_by(keys).agg(aggs)).rename(_PUBLIC)
+    return collect(frame.group_by(keys).agg(aggs)).rename(_PUBLIC, strict=False)
 
 
 def srm(data: Any, *, arm: str, expected: Mapping | None, threshold: float, method: str):
