@@ -17,6 +17,8 @@ from typing import Any
 import polars as pl
 
 from cxkit._frames import bad_argument
+from cxkit.io.engines import is_engine
+from cxkit.journey import _engine_flows
 from cxkit.journey._edges import edge_stats
 from cxkit.journey._events import (
     CUST,
@@ -48,8 +50,9 @@ def transitions(
 
     Parameters
     ----------
-    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        The events frame (``cx.read_events``); any order.
+    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table, or an engine frame
+        The events frame (``cx.read_events``); any order. A DuckDB relation or Spark DataFrame
+        is aggregated in its engine (ties in time broken by ``event_order``, else touchpoint).
     collapse_repeats : bool
         Treat consecutive events at the same touchpoint as one (no self-loops from repeats).
     customer, time, touchpoint : str
@@ -80,10 +83,19 @@ def transitions(
     >>> transitions(ev).select("source", "target", "n", "p_out").rows()
     [('(start)', 'web', 2, 1.0), ('call', '(end)', 1, 1.0), ('web', '(end)', 1, 0.5), ('web', 'call', 1, 0.5)]
     """
-    lf, names = ordered_events(events, customer, time, touchpoint, names=True, blocks=True)
-    if collapse_repeats:
-        lf = lf.filter(FIRST | (P.shift(1) != P))
-    stats, gap_dtype = edge_stats(lf, names, FIRST, P, T)
+    if is_engine(events):  # aggregated in the engine (DuckDB, Spark …); finished here
+        stats, names, gap_dtype = _engine_flows.edge_stats(
+            events,
+            collapse_repeats=collapse_repeats,
+            customer=customer,
+            time=time,
+            touchpoint=touchpoint,
+        )
+    else:
+        lf, names = ordered_events(events, customer, time, touchpoint, names=True, blocks=True)
+        if collapse_repeats:
+            lf = lf.filter(FIRST | (P.shift(1) != P))
+        stats, gap_dtype = edge_stats(lf, names, FIRST, P, T)
     if stats.height == 0:
         warn("transitions(): there are no events, so there are no transitions.")
     k = len(names) + 1
@@ -162,6 +174,11 @@ def _journey_counts(lf: pl.LazyFrame, names: list[str | None], max_steps: int | 
     ), per.height
 
 
+def _other_median(rest: pl.DataFrame) -> Any:
+    """The median duration over all customers of the paths in ``rest``."""
+    return rest.select(pl.col("durations").explode().median()).item()
+
+
 def paths(
     events: Any,
     *,
@@ -175,8 +192,9 @@ def paths(
 
     Parameters
     ----------
-    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        The events frame (``cx.read_events``); any order.
+    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table, or an engine frame
+        The events frame (``cx.read_events``); any order. A DuckDB relation or Spark DataFrame
+        is aggregated in its engine (ties in time broken by ``event_order``, else touchpoint).
     max_steps : int, optional
         Keep the first ``max_steps`` touchpoints of each journey (``None``: whole journeys).
         A cut journey ends in ``" → …"`` and has ``truncated`` true, so no chart can hide it.
@@ -217,8 +235,16 @@ def paths(
             rule="a positive integer or None",
             hint="pass e.g. max_steps=6, or None for whole journeys",
         )
-    lf, names = ordered_events(events, customer, time, touchpoint, names=True, blocks=True)
-    per_path, total = _journey_counts(lf, names, max_steps)
+    if is_engine(events):  # customers per distinct path counted in the engine
+        engine = _engine_flows.EnginePaths(
+            events, max_steps=max_steps, customer=customer, time=time, touchpoint=touchpoint
+        )
+        per_path, total = engine.counts()
+        other_median = engine.other_median
+    else:
+        lf, names = ordered_events(events, customer, time, touchpoint, names=True, blocks=True)
+        per_path, total = _journey_counts(lf, names, max_steps)
+        other_median = _other_median
     if total == 0:
         warn("paths(): there are no events, so there are no journeys.")
     counts = per_path.with_columns(
@@ -234,8 +260,9 @@ def paths(
             pl.lit(OTHER_PATHS).alias("path"),
             pl.col("n_customers").sum(),
             pl.col("truncated").any(),
-            pl.col("durations").explode().median().alias("median_duration"),
             pl.len().cast(pl.Int64).alias("n_variants"),
+        ).with_columns(
+            pl.lit(other_median(rest), rest.schema["median_duration"]).alias("median_duration")
         )
         rows = pl.concat([rows, other], how="diagonal")
     return rows.select(
