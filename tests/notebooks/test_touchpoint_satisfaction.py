@@ -44,6 +44,14 @@ def test_notebook_runs_on_sample_data(tmp_path):
     assert 0.6 < records["outcome_score"] < 0.8 and -100 <= records["nps"] <= 100
     assert records["concentrate_here"] == ["billing"]  # planted: important, rated low
     assert not re.search(r"\bR0\d{5}\b|\bC0\d{5}\b", text)  # never raw respondent/customer ids
+    # issue 12: the findings come from cxkit.satisfaction.findings: the December drop is a fall
+    # in points with its interval, the overall level first, the driver worded as an association
+    head = records["headline"]["lines"]
+    assert head[0].startswith("Overall CSAT: ") and "responses)." in head[0]
+    fall = [x for x in head if x.startswith(f"In {sv.DROP_PERIOD} (against ")]
+    assert fall and re.search(r"fell \d+\.\d pts \(-[\d.]+ to -[\d.]+ pts\), statistically clear", fall[0])
+    assert any("an association, not proof of cause" in x for x in head)
+    assert "varying with each period" in text  # the trend is explained where there is one
 
 
 @pytest.mark.slow
@@ -66,3 +74,9 @@ def test_notebook_runs_on_airline_data_with_parameters_only(tmp_path):
     assert records["n_respondents"] == 25_976
     assert records["top_driver"] == "Online boarding"
     assert "Inflight wifi service" in text and "Online boarding" in text
+    # no period: the section says so in one line, without the control-limit explanation
+    assert "Skipped: no period column was given" in text
+    assert "control limits" not in text and "No period column was given, so there is no trend" not in text
+    head = records["headline"]["lines"]
+    assert head[0].startswith("Overall satisfaction: 43.9% (95% interval")
+    assert "Online boarding goes most closely with satisfaction" in head[1]

@@ -276,3 +276,46 @@ def test_index_shows_each_ab_verdict(opened):
     text = opened["index"]["text"]
     assert "Roll out: resolution up" in text  # the sample A/B test: primary effect + interval
     assert "a data-quality check raised an alarm" not in text
+
+
+# A/B reports: a distribution chart for every primary metric (issue 12), drawn in section 4
+_AB_DISTRIBUTIONS = {
+    "service_ab_test": ["Resolution", "Handle time, median handle time", "Contacts per unit",
+                        "CSAT", "NPS"],
+    "cookie_cats_ab_test": ["1-day retention", "7-day retention", "Game rounds played"],
+}
+_DISTRIBUTIONS_JS = """() => {
+    const heads = [...document.querySelectorAll('main h2')];
+    const start = heads.find(h => /Distributions per arm/.test(h.innerText));
+    if (!start) return null;
+    const next = heads[heads.indexOf(start) + 1];
+    const after = (a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) > 0;
+    return [...document.querySelectorAll('main svg')]
+        .filter(s => after(start, s) && (!next || after(s, next)))
+        .map(s => ({
+            text: [...s.querySelectorAll('text')].map(t => t.textContent).join(' | '),
+            marks: s.querySelectorAll('g.role-mark path, g.role-mark rect, g.role-mark line').length,
+            width: s.getBoundingClientRect().width,
+        }));
+}"""
+
+
+@pytest.mark.parametrize("name", [n for n in _AB_DISTRIBUTIONS if n in CONFIGURED])
+def test_ab_report_draws_a_distribution_for_every_primary_metric(browser, pages, name):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+    )
+    page = context.new_page()
+    page.goto(pages[name].as_uri(), wait_until="load")
+    charts = page.evaluate(_DISTRIBUTIONS_JS)
+    context.close()
+    assert charts is not None, f"{name}: no 'Distributions per arm' section"
+    titles = [c["text"][:80] for c in charts]
+    assert len(charts) >= len(_AB_DISTRIBUTIONS[name]), titles
+    for want in _AB_DISTRIBUTIONS[name]:
+        drawn = [c for c in charts if want in c["text"].split(" | ")]
+        assert drawn, f"{name}: no distribution chart for {want!r} (charts: {titles})"
+        assert drawn[0]["marks"] >= 2 and drawn[0]["width"] > 100, drawn[0]
+    # arm codes are shown in readers' words in the charts too
+    assert not any("gate_30" in c["text"] or "new_script" in c["text"] for c in charts)
