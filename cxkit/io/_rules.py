@@ -79,14 +79,23 @@ def finish(report: ReadReport) -> None:
 def not_null(col: str, what: str, dtype: pl.DataType | None = None) -> Check:
     """Rows without a ``what``: null, or (text) empty or only spaces."""
     flag = pl.col(col).is_null()
+    bound: dict[str, pl.Expr] = {}
     if dtype is None or dtype == pl.String:
-        flag = flag | (pl.col(col).cast(pl.String).str.strip_chars() == "")
+        text = pl.col(col).cast(pl.String)
+        # A blank text is empty or starts with white space: every Unicode White_Space
+        # character (what ``strip_chars`` removes) is below "!" or at/above U+0085, and UTF-8
+        # orders like code points. This byte comparison costs a quarter of the strip, so it
+        # bounds the count; only its rows are then stripped (the exact rule, unchanged).
+        maybe = flag | (text < "!") | (text >= "\u0085")
+        bound = {"upper_bound": maybe.sum(), "candidates": maybe}
+        flag = flag | (text.str.strip_chars() == "")
     return Check(
         column=col,
         rule=f"every row needs a {what}",
         flag=flag,
         message=f"Some rows have no {what} (missing, empty or blank).",
         hint="fill or remove those rows at the source",
+        **bound,
     )
 
 
