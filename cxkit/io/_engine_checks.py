@@ -130,7 +130,9 @@ def run_rules(
         bad = _as_int(counts[f"__c{i}"])
         if bad == 0 or (r.when_also is not None and not _as_int(counts[f"__w{i}"])):
             continue
-        if r.level == "info" or (r.level != "error" and not FULL_DETAIL.get()):
+        # read_* raises the first error only: the others (and warnings) need no examples
+        first_error = r.level == "error" and report.ok
+        if r.level == "info" or (not first_error and not FULL_DETAIL.get()):
             report.problems.append(Problem(r.level, r.column, r.rule, bad, [], r.message, r.hint))
             continue
         # whole rows (engines have no row number to point at), the rule's column first
@@ -376,14 +378,14 @@ def utc_time(
     pre: dict[str, nw.Expr] = {}
     aware = None
     not_null = ~nw.col(col).is_null()
-    ambiguous = nw.lit(False)
     if dtype == nw.String:
         raw = nw.col(col).str.strip_chars()
         if not (time_format and "%z" in time_format):
             aware = "__cx_aware"
             pre[aware] = raw.str.contains(OFFSET).fill_null(False)
         if not time_format:
-            ambiguous = raw.str.contains(AMBIGUOUS_DATE).fill_null(False)
+            # as the polars reader: only a value that parsed can be ambiguous
+            ambiguous = raw.str.contains(AMBIGUOUS_DATE).fill_null(False) & ~nw.col(alias).is_null()
             rules.append(
                 Rule(
                     column=col,
@@ -421,7 +423,7 @@ def utc_time(
             column=col,
             rule="every timestamp must parse as a date-time"
             + (f" with format {time_format!r}" if time_format else ""),
-            flag=not_null & nw.col(alias).is_null() & ~ambiguous,
+            flag=not_null & nw.col(alias).is_null(),
             message="Some timestamps cannot be parsed.",
             hint="pass time_format='%d/%m/%Y %H:%M' (a chrono format) if the format is unusual, "
             "or store the event time as a TIMESTAMP column in the engine",

@@ -12,6 +12,8 @@ the polars path's own code, so results are the same frames with the same columns
 :func:`engine_name`         ``"duckdb"``, ``"pyspark"``, ``"sqlframe"``, ``"ibis"`` …
 :func:`collect`             run an aggregate query in the engine; the (small) result in polars
 :func:`with_epoch_us`       add a timestamp's microseconds since 1970 as an Int64 column
+:func:`open_table`          a table or query named in one string (a notebook parameter):
+                            ``"duckdb:<file>#<table or SELECT>"``, ``"spark:<table or SELECT>"``
 ==========================  ================================================================
 
 Narwhals covers everything the analyses need but two things, done here through each engine's
@@ -28,7 +30,15 @@ import polars as pl
 
 from cxkit.errors import CxDataError
 
-__all__ = ["ENGINES", "as_engine", "collect", "engine_name", "is_engine", "with_epoch_us"]
+__all__ = [
+    "ENGINES",
+    "as_engine",
+    "collect",
+    "engine_name",
+    "is_engine",
+    "open_table",
+    "with_epoch_us",
+]
 
 #: narwhals implementations that run lazily in an engine (polars, pandas and arrow do not count:
 #: they take the polars path)
@@ -135,3 +145,120 @@ def with_epoch_us(frame: nw.LazyFrame, column: str, alias: str) -> nw.LazyFrame:
     # Ibis and others: a duration from the epoch, where the backend supports it
     epoch = nw.lit(0).cast(nw.Datetime("us"))
     return frame.with_columns((nw.col(column) - epoch).dt.total_microseconds().alias(alias))
+
+
+_OPEN_HINT = (
+    "name a DuckDB table or query as 'duckdb:<path to .duckdb file>#<table or SELECT …>' "
+    "(e.g. 'duckdb:/data/cx.duckdb#events'), or a Spark table or query as "
+    "'spark:<table or SELECT …>' (e.g. 'spark:lake.cx.events')"
+)
+
+
+def _is_query(text: str) -> bool:
+    return text.lstrip().split(None, 1)[0].lower() in {"select", "with", "from"}
+
+
+def open_table(source: str) -> Any:
+    """The engine frame a notebook parameter names: a DuckDB or Spark table, or a query.
+
+    Parameters
+    ----------
+    source
+        * ``"duckdb:<path to a .duckdb file>#<table name or SELECT query>"`` — opened
+          read-only; the relation lives as long as it is referenced.
+        * ``"spark:<table name or SELECT query>"`` — in the active Spark session (or a new
+          local one, ``SparkSession.builder.getOrCreate()``).
+
+    Returns
+    -------
+    duckdb.DuckDBPyRelation or pyspark.sql.DataFrame
+        Lazy: nothing is read until an analysis aggregates it.
+
+    Raises
+    ------
+    CxDataError
+        Any other text, a missing file, an unknown table or a query the engine refuses.
+
+    Examples
+    --------
+    >>> import duckdb, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "cx.duckdb"
+    >>> with duckdb.connect(str(path)) as con:
+    ...     _ = con.execute("create table events as select 'a' as customer_id")
+    >>> open_table(f"duckdb:{path}#events").fetchall()
+    [('a',)]
+    """
+    if not isinstance(source, str) or ":" not in source:
+        raise CxDataError(
+            f"Cannot tell which engine table {source!r} names.",
+            rule="an engine table is named 'duckdb:<file>#<table or query>' or 'spark:<…>'",
+            hint=_OPEN_HINT,
+        )
+    engine, _, rest = source.partition(":")
+    engine = engine.strip().lower()
+    try:
+        if engine == "duckdb":
+            return _open_duckdb(source, rest)
+        if engine == "spark":
+            return _open_spark(source, rest.strip())
+    except CxDataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the engine's own error, with the fix
+        raise CxDataError(
+            f"The {engine} engine could not open {rest.strip()!r}: {str(exc).splitlines()[0]}",
+            source=source,
+            rule="the named table or query exists",
+            hint=_OPEN_HINT,
+        ) from exc
+    raise CxDataError(
+        f"Unknown engine {engine!r} in {source!r}; the engines are 'duckdb' and 'spark'.",
+        source=source,
+        rule="an engine table is named 'duckdb:<file>#<table or query>' or 'spark:<…>'",
+        hint=_OPEN_HINT,
+    )
+
+
+def _open_duckdb(source: str, rest: str) -> Any:
+    """A relation over a table or query of a DuckDB file, opened read-only."""
+    from pathlib import Path
+
+    import duckdb
+
+    path, hash_, what = rest.partition("#")
+    if not hash_ or not what.strip() or not path.strip():
+        raise CxDataError(
+            f"{source!r} names no table: the file and the table are separated by '#'.",
+            source=source,
+            rule="a DuckDB table is named 'duckdb:<file>#<table or query>'",
+            hint=_OPEN_HINT,
+        )
+    file = Path(path.strip()).expanduser()
+    if not file.is_file():
+        raise CxDataError(
+            f"The DuckDB file {str(file)!r} does not exist.",
+            source=source,
+            rule="the DuckDB file exists",
+            hint="check the path (relative paths are from the notebook's folder)",
+        )
+    con = duckdb.connect(str(file), read_only=True)
+    what = what.strip()
+    return con.sql(what) if _is_query(what) else con.table(what)
+
+
+def _open_spark(source: str, what: str) -> Any:
+    """A DataFrame over a table or query in the active (or a new) Spark session."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise CxDataError(
+            "pyspark is not installed.",
+            source=source,
+            rule="Spark tables need pyspark",
+            hint="install the spark extra (pip install 'cxkit[spark]')",
+        ) from exc
+    if not what:
+        raise CxDataError(
+            f"{source!r} names no table.", source=source, rule="a table or query", hint=_OPEN_HINT
+        )
+    spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+    return spark.sql(what) if _is_query(what) else spark.table(what)
