@@ -11,6 +11,8 @@ import polars as pl
 
 from cxkit import metrics
 from cxkit._frames import bad_argument
+from cxkit.io.engines import is_engine
+from cxkit.journey import _engine_stats
 from cxkit.journey._events import (
     NEXT_SAME,
     TOUCH,
@@ -46,8 +48,9 @@ def repeat_contacts(
 
     Parameters
     ----------
-    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        The events frame (``cx.read_events``); any order.
+    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table, or an engine frame
+        The events frame (``cx.read_events``); any order. A DuckDB relation or Spark DataFrame
+        is aggregated in its engine (ties in time broken by ``event_order``, else touchpoint).
     contact_touchpoints : str or list of str
         The touchpoints that are contacts (calls, chats, emails …).
     within : str or datetime.timedelta
@@ -95,27 +98,15 @@ def repeat_contacts(
             hint="pass the contacts, e.g. contact_touchpoints=['agent_call', 'chat']",
         )
     win = to_timedelta(within, "within")
-    lf = ordered_events(events, customer, time, touchpoint)
-    warn_unknown(contacts, lf, "Contact touchpoint")
-    gap = pl.when(NEXT_SAME).then(T.shift(-1) - T)
-    marked = lf.filter(P.is_in(contacts)).select(
-        customer_number().alias("customer"),
-        P,
-        gap.alias("gap"),
-        (gap <= win).fill_null(False).alias("rep"),
-        (pl.when(NEXT_SAME).then(P.shift(-1)) == P).fill_null(False).alias("same"),
-    )
-    aggs = [
-        pl.len().cast(pl.Int64).alias("n_contacts"),
-        pl.col("rep").sum().cast(pl.Int64).alias("n_repeated"),
-        (pl.col("rep") & pl.col("same")).sum().cast(pl.Int64).alias("n_repeated_same"),
-        pl.col("customer").n_unique().cast(pl.Int64).alias("n_customers"),
-        pl.col("customer").filter("rep").n_unique().cast(pl.Int64).alias("n_customers_repeating"),
-        pl.col("gap").filter("rep").median().alias("median_time_to_repeat"),
-    ]
-    by_tp = marked.group_by(TOUCH).agg(aggs).sort(["n_repeated", TOUCH], descending=[True, False])
-    total = marked.select(pl.lit(ALL_CONTACTS).alias(TOUCH), *aggs)
-    out = pl.concat(pl.collect_all([total, by_tp]))
+    if is_engine(events):  # counted in the engine (DuckDB, Spark …); finished here
+        out, present = _engine_stats.contact_counts(
+            events, contacts, win, customer=customer, time=time, touchpoint=touchpoint
+        )
+        warn_unknown(
+            contacts, pl.LazyFrame({TOUCH: present}, {TOUCH: pl.String}), "Contact touchpoint"
+        )
+    else:
+        out = _contact_counts(events, contacts, win, customer, time, touchpoint)
     if out["n_contacts"][0] == 0:
         warn("repeat_contacts(): no events at the contact touchpoints.")
     lo, hi = metrics.wilson_interval(
@@ -139,3 +130,30 @@ def repeat_contacts(
         .alias("customer_repeat_rate"),
         "median_time_to_repeat",
     )
+
+
+def _contact_counts(
+    events: Any, contacts: list[str], win: _dt.timedelta, customer: str, time: str, touchpoint: str
+) -> pl.DataFrame:
+    """``(all contacts)`` then per contact touchpoint: the counts, customers, median time."""
+    lf = ordered_events(events, customer, time, touchpoint)
+    warn_unknown(contacts, lf, "Contact touchpoint")
+    gap = pl.when(NEXT_SAME).then(T.shift(-1) - T)
+    marked = lf.filter(P.is_in(contacts)).select(
+        customer_number().alias("customer"),
+        P,
+        gap.alias("gap"),
+        (gap <= win).fill_null(False).alias("rep"),
+        (pl.when(NEXT_SAME).then(P.shift(-1)) == P).fill_null(False).alias("same"),
+    )
+    aggs = [
+        pl.len().cast(pl.Int64).alias("n_contacts"),
+        pl.col("rep").sum().cast(pl.Int64).alias("n_repeated"),
+        (pl.col("rep") & pl.col("same")).sum().cast(pl.Int64).alias("n_repeated_same"),
+        pl.col("customer").n_unique().cast(pl.Int64).alias("n_customers"),
+        pl.col("customer").filter("rep").n_unique().cast(pl.Int64).alias("n_customers_repeating"),
+        pl.col("gap").filter("rep").median().alias("median_time_to_repeat"),
+    ]
+    by_tp = marked.group_by(TOUCH).agg(aggs).sort(["n_repeated", TOUCH], descending=[True, False])
+    total = marked.select(pl.lit(ALL_CONTACTS).alias(TOUCH), *aggs)
+    return pl.concat(pl.collect_all([total, by_tp]))

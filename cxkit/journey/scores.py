@@ -9,6 +9,8 @@ import polars as pl
 
 from cxkit import metrics
 from cxkit._frames import bad_argument, base_flag, check_choice, renamed_args
+from cxkit.io.engines import is_engine
+from cxkit.journey import _engine_stats
 from cxkit.journey._events import TOUCH, as_int, as_list, ordered_events, step_number, warn
 
 __all__ = ["stage_scores"]
@@ -39,8 +41,9 @@ def stage_scores(
 
     Parameters
     ----------
-    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        The events frame with a score column; any order.
+    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table, or an engine frame
+        The events frame with a score column; any order. A DuckDB relation or Spark DataFrame
+        is aggregated in its engine (ties in time broken by ``event_order``, else touchpoint).
     score : str
         The score column (events without a score count in ``n_events`` only).
     by : str or list of str
@@ -98,13 +101,27 @@ def stage_scores(
         )
     keys = {b: TOUCH if b in ("touchpoint", touchpoint) else b for b in names}
     key_cols = list(dict.fromkeys(keys.values()))
-    keep = [score, *[k for k in key_cols if k != TOUCH]]
-    lf = ordered_events(events, customer, time, touchpoint, keep=keep)
-    lf = lf.with_columns(step_number().alias("__cx_step"))
-    order = _journey_order(lf, key_cols)
+    if is_engine(events):  # aggregated in the engine (DuckDB, Spark …); finished here
+        order, scored = _engine_stats.stage_tables(
+            events,
+            score=score,
+            keys=key_cols,
+            metric=metric,
+            scale=scale,
+            alpha=alpha,
+            customer=customer,
+            time=time,
+            touchpoint=touchpoint,
+        )
+        order = _in_journey_order(order, key_cols)
+    else:
+        keep = [score, *[k for k in key_cols if k != TOUCH]]
+        lf = ordered_events(events, customer, time, touchpoint, keep=keep)
+        lf = lf.with_columns(step_number().alias("__cx_step"))
+        order = _journey_order(lf, key_cols)
+        scored = metrics.summarize(lf, score, metric=metric, by=key_cols, scale=scale, alpha=alpha)
     if order.height == 0:
         warn("stage_scores(): there are no events.")
-    scored = metrics.summarize(lf, score, metric=metric, by=key_cols, scale=scale, alpha=alpha)
     if scored.height == 0:
         warn(f"stage_scores(): the column {score!r} has no scores.")
     out = order.with_row_index("order", offset=1).join(
@@ -138,6 +155,10 @@ def _journey_order(lf: pl.LazyFrame, keys: list[str]) -> pl.DataFrame:
         )
         .collect()
     )
+    return _in_journey_order(order, keys)
+
+
+def _in_journey_order(order: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     if len(keys) == 1 and isinstance(order.schema[keys[0]], pl.Enum):
         return order.sort(pl.col(keys[0]).to_physical())
     return order.sort(["median_step", "__mean_step", *keys], nulls_last=True)

@@ -149,7 +149,58 @@ def test_only_small_aggregates_come_back_from_the_engine(sample, monkeypatch):
         return out
 
     monkeypatch.setattr(nw.LazyFrame, "collect", spy)
-    rel = duckdb_rel(ev.select(COLS))
+    rel = duckdb_rel(ev)
     cx.journey.transitions(rel)
     cx.journey.paths(rel, top=5)
+    cx.journey.repeat_contacts(rel, contact_touchpoints=CONTACTS)
+    cx.journey.stage_scores(rel, by=["stage", "touchpoint"])
     assert heights and max(heights) < ev.height / 10, (max(heights), ev.height)
+
+
+# --------------------------------------------------------------------------- contacts, scores
+CONTACTS = ["agent call", "chatbot", "e-mail", "complaint", "ivr"]
+
+
+def _contacts_and_scores(ev: pl.DataFrame, engine: str) -> None:
+    """repeat_contacts, and stage_scores by touchpoint (mean, nps) and by stage (csat)."""
+    rel = to_engine(ev, engine)
+    kw = {"contact_touchpoints": CONTACTS, "within": "3d"}
+    _same(cx.journey.repeat_contacts(ev, **kw), cx.journey.repeat_contacts(rel, **kw))
+    for opts in ({"metric": "mean"}, {"metric": "csat", "by": "stage", "min_base": 5}):
+        _same(cx.journey.stage_scores(ev, **opts), cx.journey.stage_scores(rel, **opts))
+    if engine != "spark":
+        nps = ev.with_columns((pl.col("score") * 2).alias("score"))
+        opts = {"metric": "nps", "by": ["stage", "touchpoint"]}
+        got = cx.journey.stage_scores(to_engine(nps, engine), **opts)
+        _same(cx.journey.stage_scores(nps, **opts), got)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_contacts_and_scores_equal_polars_on_the_sample(small_sample, engine):
+    _contacts_and_scores(small_sample, engine)
+
+
+def test_contacts_and_scores_equal_polars_on_the_whole_sample_in_duckdb(sample):
+    _contacts_and_scores(_reference(sample[0]), "duckdb")
+
+
+def test_contacts_equal_polars_on_the_public_logs_in_duckdb(log):
+    ev = _reference(log[1])
+    top = ev["touchpoint"].value_counts(sort=True)["touchpoint"].head(4).to_list()
+    rel = duckdb_rel(ev.select(COLS))
+    for within in ("1h", "7d"):
+        kw = {"contact_touchpoints": top, "within": within}
+        _same(cx.journey.repeat_contacts(ev, **kw), cx.journey.repeat_contacts(rel, **kw))
+    scored = ev.select(COLS).with_columns((pl.col("timestamp").dt.hour() % 5 + 1).alias("score"))
+    _same(
+        cx.journey.stage_scores(scored, metric="csat"),
+        cx.journey.stage_scores(duckdb_rel(scored), metric="csat"),
+    )
+
+
+def test_scores_outside_the_scale_are_counted_in_the_engine(small_sample):
+    bad = small_sample.with_columns((pl.col("score") + 10).alias("score"))
+    with pytest.raises(cx.CxDataError, match="scores within 1–5") as info:
+        cx.journey.stage_scores(duckdb_rel(bad), metric="csat")
+    n_bad = bad.filter(pl.col("score") > 5).height
+    assert info.value.n_rows == n_bad and 0 < len(info.value.examples) <= 5
