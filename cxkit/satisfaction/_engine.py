@@ -10,8 +10,8 @@ path's own code (:func:`cxkit.metrics.scores` ``_estimates``), so the frames equ
 pooled baselines of :func:`cxkit.satisfaction.trend` are sums of the per-period aggregate: one
 engine query per trend.
 
-The data checks run in the engine as one aggregate (rows out of the scale, negative weights),
-fetching up to five example rows only when a rule is broken.
+The data checks (scores out of the scale, negative weights) are counted in the same aggregate
+query; up to five example rows are fetched only when a rule is broken.
 
 :func:`collect_survey` is the one place rows leave an engine: the key-driver analysis needs
 the respondents (surveys are small), up to :data:`COLLECT_LIMIT` rows unless asked.
@@ -103,8 +103,8 @@ def mask_codes(lf: nw.LazyFrame, columns: Sequence[str], codes: Sequence[float])
     return lf.with_columns(out)
 
 
-def _check(lf: nw.LazyFrame, column: str, weight: str | None, scale, ok, x, w) -> float:
-    """Scores within ``scale`` and weights >= 0 (one aggregate); the overall weighted mean."""
+def _rules(column: str, weight: str | None, scale, x, w) -> list[tuple]:
+    """The value rules of :func:`cxkit.metrics.summarize`: (broken, column, rule, fix)."""
     rules = []
     if scale is not None:
         rules.append(
@@ -118,18 +118,16 @@ def _check(lf: nw.LazyFrame, column: str, weight: str | None, scale, ok, x, w) -
         )
     if weight:
         rules.append((w < 0, weight, "weights >= 0", "fix or drop the negative weights"))
-    ok_rows = lf.filter(ok)
-    aggs = [(w * x).sum().alias("swx"), w.sum().alias("sw")]
-    aggs += [
-        nw.when(bad).then(1).otherwise(0).sum().alias(f"bad{i}")
-        for i, (bad, *_) in enumerate(rules)
-    ]
-    counts = collect(ok_rows.select(aggs)).row(0, named=True)
+    return rules
+
+
+def _raise_broken(rows: nw.LazyFrame, agg: pl.DataFrame, rules, column, weight, x, w) -> None:
+    """Raise for the first broken rule (counted in the aggregate), with up to 5 example rows."""
     for i, (bad, col, rule, hint) in enumerate(rules):
-        n_bad = int(counts[f"bad{i}"] or 0)
+        n_bad = int(agg[f"_bad{i}"].sum() or 0)
         if n_bad:
             shown = [x.alias(column)] + ([w.alias(weight)] if weight else [])
-            examples = collect(ok_rows.filter(bad).select(shown).head(5)).to_dicts()
+            examples = collect(rows.filter(bad).select(shown).head(5)).to_dicts()
             raise CxDataError(
                 f"Column {col!r} breaks the rule: {rule}.",
                 source="summarize",
@@ -139,8 +137,13 @@ def _check(lf: nw.LazyFrame, column: str, weight: str | None, scale, ok, x, w) -
                 examples=examples,
                 hint=hint,
             )
-    sw = counts["sw"] or 0.0
-    return float(counts["swx"] / sw) if sw and np.isfinite(counts["swx"]) else 0.0
+
+
+def _center(rows: nw.LazyFrame, x, w) -> float:
+    """The overall weighted mean (one small query): the centre of a mean's sums."""
+    got = collect(rows.select((w * x).sum().alias("swx"), w.sum().alias("sw"))).row(0)
+    swx, sw = got
+    return float(swx / sw) if sw and swx is not None and np.isfinite(swx / sw) else 0.0
 
 
 def _stat_aggs(kind: str, ces: str, scale, top_box, x, w, center: float):
@@ -217,22 +220,28 @@ def sums(
     ok = ~x.is_null() & ~x.is_nan()
     if weight:
         ok = ok & ~w.is_null() & ~w.is_nan()
-    is_mean = kind == "mean" or (kind == "ces" and ces == "mean")
-    center = _check(lf, column, weight, scale, ok, x, w)
-    label, stat = _stat_aggs(kind, ces, scale, top_box, x, w, center if is_mean else 0.0)
-    aggs = [nw.len().alias("n"), w.sum().alias("sw"), (w * w).sum().alias("sw2"), *stat]
     rows = lf.filter(ok)
+    is_mean = kind == "mean" or (kind == "ces" and ces == "mean")
+    center = _center(rows, x, w) if is_mean else 0.0
+    label, stat = _stat_aggs(kind, ces, scale, top_box, x, w, center)
+    rules = _rules(column, weight, scale, x, w)
+    aggs = [nw.len().alias("n"), w.sum().alias("sw"), (w * w).sum().alias("sw2"), *stat]
+    aggs += [
+        nw.when(r[0]).then(1).otherwise(0).sum().alias(f"_bad{i}") for i, r in enumerate(rules)
+    ]
     if by_cols:
         agg = collect(rows.group_by(by_cols).agg(aggs)).sort(by_cols, nulls_last=True)
     else:
         agg = collect(rows.select(aggs))
         if agg.height == 0:  # some engines return no row for an empty input
             agg = pl.DataFrame({c: [0.0] for c in agg.columns})
+    _raise_broken(rows, agg, rules, column, weight, x, w)
+    agg = agg.drop([f"_bad{i}" for i in range(len(rules))])
     floats = [c for c in agg.columns if c not in (*by_cols, "n")]
     agg = agg.with_columns(
         pl.col("n").fill_null(0).cast(pl.Int64), pl.col(floats).cast(pl.Float64).fill_null(0.0)
     )
-    return Sums(agg, label, bool(weight), center if is_mean else 0.0)
+    return Sums(agg, label, bool(weight), center)
 
 
 def summarize(
