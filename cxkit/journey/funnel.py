@@ -13,6 +13,8 @@ from typing import Any, Literal
 import polars as pl
 
 from cxkit._frames import bad_argument, check_choice
+from cxkit.io.engines import is_engine
+from cxkit.journey._engine_funnel import funnel_table
 from cxkit.journey._events import (
     FIRST,
     TIME,
@@ -111,6 +113,31 @@ def funnel(
         )
     win = None if window is None else to_timedelta(window, "window")
     by_cols = as_list(by)
+    if is_engine(events):  # DuckDB, Spark, …: counted in the engine (_engine_funnel)
+        table, dur = funnel_table(events, steps, mode, win, by_cols, customer, time, touchpoint)
+    else:
+        table, dur = _table(events, steps, mode, win, by_cols, customer, time, touchpoint)
+    out = _per_step(table, steps, by_cols, dur)
+    if out.filter(pl.col("conversion_from_previous").is_null()).height:
+        warn(
+            "funnel(): in some groups nobody reached a step, so conversion after it is "
+            "undefined (null); see n_customers."
+        )
+    return out
+
+
+def _table(
+    events: Any,
+    steps: list[str],
+    mode: str,
+    win: _dt.timedelta | None,
+    by_cols: list[str],
+    customer: str,
+    time: str,
+    touchpoint: str,
+) -> tuple[pl.DataFrame, pl.DataType]:
+    """The polars path: per-group counts ``n_total, n_k`` and medians ``m_k``, and their
+    duration type."""
     # sorted once and kept: the engine and the per-customer groups both read it
     # the customer id becomes an integer key (1, 2, … in order): narrower rows, cheaper joins
     lf = (
@@ -146,15 +173,7 @@ def funnel(
     if by_cols:
         table = table.sort(by_cols, nulls_last=True)
     time_type = lf.collect_schema()[TIME]
-    out = _per_step(
-        table, steps, by_cols, pl.Duration(getattr(time_type, "time_unit", None) or "us")
-    )
-    if out.filter(pl.col("conversion_from_previous").is_null()).height:
-        warn(
-            "funnel(): in some groups nobody reached a step, so conversion after it is "
-            "undefined (null); see n_customers."
-        )
-    return out
+    return table, pl.Duration(getattr(time_type, "time_unit", None) or "us")
 
 
 def _per_step(

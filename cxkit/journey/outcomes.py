@@ -19,6 +19,8 @@ import polars as pl
 from cxkit import metrics
 from cxkit._frames import base_flag, check_correction, renamed_args, require_columns, to_lazy
 from cxkit.errors import CxDataError
+from cxkit.io.engines import is_engine
+from cxkit.journey._engine_outcomes import chain_counts, pain_counts
 from cxkit.journey._events import (
     CUST,
     FIRST,
@@ -115,13 +117,33 @@ def pain_points(
     [('ivr', 0.5, 'ok'), ('web', -0.5, 'ok')]
     """
     check_correction(correction)
-    pop = _known_outcomes(customers, customer, outcome)
-    lf = ordered_events(events, customer, time, touchpoint)
-    totals = pop.select(pl.len().alias("n"), pl.col(Y).sum().alias("x")).collect()
-    n_all, x_all = int(totals["n"][0]), int(totals["x"][0] or 0)
+    cols = {"customer": customer, "time": time, "touchpoint": touchpoint}
+    if is_engine(events) or is_engine(customers):  # DuckDB, Spark, …: counted in the engine
+        counts, n_all, x_all, n_missing = pain_counts(
+            events, customers, outcome=outcome, edges=edges, **cols, local_outcomes=_known_outcomes
+        )
+    else:
+        pop = _known_outcomes(customers, customer, outcome)
+        lf = ordered_events(events, customer, time, touchpoint)
+        totals = pop.select(pl.len().alias("n"), pl.col(Y).sum().alias("x")).collect()
+        n_all, x_all = int(totals["n"][0]), int(totals["x"][0] or 0)
+        counts, n_missing = _passed_counts(lf, pop, edges)
+    return _pain_table(counts, n_all, x_all, n_missing, outcome, min_base, alpha, correction)
+
+
+def _pain_table(
+    counts: pl.DataFrame,
+    n_all: int,
+    x_all: int,
+    n_missing: int,
+    outcome: str,
+    min_base: int,
+    alpha: float,
+    correction: str,
+) -> pl.DataFrame:
+    """The pain-points frame from the counts per touchpoint/edge (either path's)."""
     if n_all == 0:
         warn(f"pain_points(): no customer has a known {outcome!r}.")
-    counts, n_missing = _passed_counts(lf, pop, edges)
     if n_missing:
         warn(
             f"pain_points(): {n_missing:,} customer(s) with events have no known "
@@ -321,27 +343,45 @@ def removal_effects(
     >>> removal_effects(ev, cu, outcome="converted").select("touchpoint", "removal_effect").rows()
     [('shop', 1.0), ('web', 1.0)]
     """
-    pop = _known_outcomes(customers, customer, outcome)
-    lf = ordered_events(events, customer, time, touchpoint).join(
-        pop, on=CUST, maintain_order="left"
-    )
-    y = pl.col(Y)
-    edges = lf.select(
-        pl.when(FIRST).then(pl.lit(START)).otherwise(P.shift(1)).alias("source"),
-        P.alias("target"),
-        LAST.alias("last"),
-        y,
-    )
-    inner, ends, passed = pl.collect_all(
-        [
-            edges.group_by("source", "target").agg(pl.len().alias("n")),
-            edges.filter("last").group_by("target", y).agg(pl.len().alias("n")),
-            lf.select(C, P)
-            .unique()
-            .group_by(TOUCH)
-            .agg(pl.len().cast(pl.Int64).alias("n_customers")),
-        ]
-    )
+    if is_engine(events) or is_engine(customers):  # DuckDB, Spark, …: counted in the engine
+        inner, ends, passed = chain_counts(
+            events,
+            customers,
+            outcome=outcome,
+            customer=customer,
+            time=time,
+            touchpoint=touchpoint,
+            local_outcomes=_known_outcomes,
+        )
+    else:
+        pop = _known_outcomes(customers, customer, outcome)
+        lf = ordered_events(events, customer, time, touchpoint).join(
+            pop, on=CUST, maintain_order="left"
+        )
+        y = pl.col(Y)
+        edges = lf.select(
+            pl.when(FIRST).then(pl.lit(START)).otherwise(P.shift(1)).alias("source"),
+            P.alias("target"),
+            LAST.alias("last"),
+            y,
+        )
+        inner, ends, passed = pl.collect_all(
+            [
+                edges.group_by("source", "target").agg(pl.len().alias("n")),
+                edges.filter("last").group_by("target", y).agg(pl.len().alias("n")),
+                lf.select(C, P)
+                .unique()
+                .group_by(TOUCH)
+                .agg(pl.len().cast(pl.Int64).alias("n_customers")),
+            ]
+        )
+    return _removal_table(inner, ends, passed, outcome)
+
+
+def _removal_table(
+    inner: pl.DataFrame, ends: pl.DataFrame, passed: pl.DataFrame, outcome: str
+) -> pl.DataFrame:
+    """The removal-effects frame from the chain's counts (either path's)."""
     tps = sorted(passed[TOUCH].to_list())
     schema = {
         "touchpoint": pl.String,

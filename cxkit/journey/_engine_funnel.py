@@ -1,0 +1,210 @@
+"""Private: :func:`cxkit.journey.funnel` pushed down to a lazy engine (DuckDB, Spark), in narwhals.
+
+The engine finds each customer's deepest attempt and counts them per step (and per ``by``
+group); only that small table comes back, and :func:`cxkit.journey.funnel` finishes it with
+the polars path's own code, so the results are the same frames. Each customer's events are
+numbered in the order of :data:`cxkit.journey._engine.ORDER` (time, then ``event_order`` or the
+touchpoint), the engine's stand-in for the polars path's row order:
+
+* ``"ordered"``: the earliest step 1 (every step 1 with a ``window``), then step by step the
+  next occurrence after the previous step — one join and ``min`` per step, the same greedy
+  earliest match as the polars path's as-of joins;
+* ``"strict"``: the next ``K − 1`` events of every step 1 (``shift(-j)`` over the customer);
+* ``"any"``: which steps a customer did (with a ``window``: within ``window`` after each
+  step event, one range join).
+
+Modes that need each customer's events in order (``"ordered"``, ``"strict"``, and ``by=``,
+whose group is the value on the first event) run on the engines in :data:`ORDERED_ENGINES`,
+where ordered windows (``over(order_by=)``) are verified by the tests; elsewhere they raise
+:class:`~cxkit.errors.CxDataError`, and ``mode="any"`` without ``by`` (plain group-bys and
+joins) still runs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import narwhals.stable.v2 as nw
+import polars as pl
+
+from cxkit.errors import CxDataError
+from cxkit.io.engines import collect, engine_name
+from cxkit.journey._engine import CUST, ORDER, TIME, TOUCH, engine_events, touchpoint_names
+from cxkit.journey._events import TOUCH as POLARS_TOUCH
+from cxkit.journey._events import warn_unknown
+
+__all__ = ["ORDERED_ENGINES", "funnel_table"]
+
+#: engines whose ordered windows (``expr.over(partition, order_by=...)``) the tests verify
+ORDERED_ENGINES = frozenset({"duckdb", "pyspark"})
+
+RN, ONE, DEPTH = "__cx_rn", "__cx_one", "depth"
+C, T, P, R = nw.col(CUST), nw.col(TIME), nw.col(TOUCH), nw.col(RN)
+
+
+def funnel_table(
+    events: Any,
+    steps: list[str],
+    mode: str,
+    window: _dt.timedelta | None,
+    by_cols: list[str],
+    customer: str,
+    time: str,
+    touchpoint: str,
+) -> tuple[pl.DataFrame, pl.DataType]:
+    """The per-group counts ``n_total, n_1 … n_K`` and medians ``m_2 … m_K`` (µs), computed in
+    the engine, and the duration type of the medians (``Duration("us")``).
+
+    The same table as the polars path builds, for its ``_per_step``.
+    """
+    _check_modes(events, mode, by_cols)
+    ev = engine_events(events, customer, time, touchpoint, keep=by_cols)
+    names = touchpoint_names(ev)
+    warn_unknown(
+        steps, pl.LazyFrame({POLARS_TOUCH: names}, schema={POLARS_TOUCH: pl.String}), "Funnel step"
+    )
+    win = None if window is None else window // _dt.timedelta(microseconds=1)
+    ordered = mode != "any" or bool(by_cols)
+    if ordered:  # each customer's events numbered 1, 2, … in order (ROWS frame: no peers)
+        ev = ev.with_columns(nw.lit(1).alias(ONE)).with_columns(
+            nw.col(ONE).cum_count().over(CUST, order_by=ORDER).cast(nw.Int64).alias(RN)
+        )
+    reached = {"ordered": _ordered, "strict": _strict, "any": _any}[mode](ev, steps, win)
+    aggs = []
+    for k in range(1, len(steps) + 1):
+        aggs.append((nw.col(DEPTH) >= k).cast(nw.Int64).sum().alias(f"n_{k}"))
+        if k > 1 and mode != "any":
+            gap = nw.when(nw.col(DEPTH) >= k).then(nw.col(f"t_{k}") - nw.col(f"t_{k - 1}"))
+            aggs.append(gap.quantile(0.5, "linear").alias(f"m_{k}"))
+    if by_cols:  # every customer, with the group of their first event; depth 0 if not started
+        groups = ev.filter(R == 1).select(C, *[nw.col(b) for b in dict.fromkeys(by_cols)])
+        per = groups.join(reached, on=CUST, how="left").with_columns(nw.col(DEPTH).fill_null(0))
+        table = collect(per.group_by(*by_cols).agg(nw.len().alias("n_total"), *aggs))
+        table = table.sort(by_cols, nulls_last=True)
+    else:
+        table = collect(reached.select(*aggs))
+        n_total = collect(ev.select(C.n_unique().alias("n_total")))
+        table = table.with_columns(n_total=pl.lit(int(n_total.item()), pl.Int64))
+    # a sum over no rows is null in SQL (0 in polars); medians in whole µs, as polars truncates
+    return table.with_columns(
+        pl.col(f"n_{k}").fill_null(0) for k in range(1, len(steps) + 1)
+    ).with_columns(pl.col(r"^m_\d+$").cast(pl.Int64)), pl.Duration("us")
+
+
+def _check_modes(events: Any, mode: str, by_cols: list[str]) -> None:
+    """Refuse, with the modes that do run, what needs ordered windows on an unverified engine."""
+    name = engine_name(events)
+    if name in ORDERED_ENGINES or (mode == "any" and not by_cols):
+        return
+    what = f"mode={mode!r}" if mode != "any" else "by="
+    raise CxDataError(
+        f"funnel({what}) needs each customer's events in order, which cxkit runs in "
+        f"{', '.join(sorted(ORDERED_ENGINES))}; on {name} only mode='any' without by= runs.",
+        source="events",
+        rule="ordered funnels run on engines with ordered windows",
+        hint="use mode='any' without by=, or read the table through DuckDB or Spark "
+        "(or collect it to polars when it fits in memory)",
+    )
+
+
+def _best(attempts: nw.LazyFrame, order: str, k_steps: int) -> nw.LazyFrame:
+    """Per customer, the deepest attempt (the earliest by ``order`` among equals)."""
+    best = attempts.with_columns(nw.col(DEPTH).max().over(CUST).alias("__cx_dmax"))
+    best = best.filter(nw.col(DEPTH) == nw.col("__cx_dmax"))
+    best = best.with_columns(nw.col(order).min().over(CUST).alias("__cx_first"))
+    best = best.filter(nw.col(order) == nw.col("__cx_first"))
+    return best.select(C, DEPTH, *[f"t_{k}" for k in range(1, k_steps + 1)])
+
+
+def _ordered(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFrame:
+    """Greedy earliest match from the first step 1 (from every step 1 with a window)."""
+    step_ev = ev.filter(P.is_in(steps)).select(C, R, T, P)
+    first = step_ev.filter(steps[0] == P)
+    if win is None:  # the earliest start dominates every later one
+        state = first.group_by(CUST).agg(R.min().alias("rn_1"), T.min().alias("t_1"))
+    else:
+        state = first.select(C, R.alias("rn_1"), T.alias("t_1"))
+    state = state.with_columns(nw.col("rn_1").alias("start"))
+    for k in range(2, len(steps) + 1):
+        cand = step_ev.filter(steps[k - 1] == P).select(C, R.alias("__rn"), T.alias("__t"))
+        prev = nw.col(f"rn_{k - 1}")
+        hit = (
+            state.filter(~prev.is_null())
+            .select(C, "start", prev, "t_1")
+            .join(cand, on=CUST)
+            .filter(nw.col("__rn") > prev)
+        )
+        if win is not None:  # t is monotone in the numbering: the next one, or none, fits
+            hit = hit.filter(nw.col("__t") - nw.col("t_1") <= win)
+        hit = hit.group_by(CUST, "start").agg(
+            nw.col("__rn").min().alias(f"rn_{k}"), nw.col("__t").min().alias(f"t_{k}")
+        )
+        state = state.join(hit, on=[CUST, "start"], how="left")
+    depth = nw.sum_horizontal(
+        (~nw.col(f"rn_{k}").is_null()).cast(nw.Int64) for k in range(1, len(steps) + 1)
+    )
+    state = state.with_columns(depth.alias(DEPTH))
+    if win is None:  # one attempt per customer already
+        return state.select(C, DEPTH, *[f"t_{k}" for k in range(1, len(steps) + 1)])
+    return _best(state, "start", len(steps))
+
+
+def _strict(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFrame:
+    """Deepest run of consecutive events matching the steps, and its times."""
+    k_steps = len(steps)
+
+    def lead(expr: nw.Expr, j: int) -> nw.Expr:
+        return expr.shift(-j).over(CUST, order_by=ORDER)
+
+    match = [nw.lit(True)]
+    for j in range(1, k_steps):
+        ok = lead(P, j) == steps[j]
+        if win is not None:
+            ok = ok & (lead(T, j) - T <= win)
+        match.append(match[-1] & ok.fill_null(False))
+    depth = nw.sum_horizontal(m.cast(nw.Int64) for m in match)
+    runs = ev.select(
+        C,
+        R,
+        P,
+        depth.alias(DEPTH),
+        T.alias("t_1"),
+        *[lead(T, j).alias(f"t_{j + 1}") for j in range(1, k_steps)],
+    )
+    runs = runs.filter(steps[0] == P).with_columns(
+        nw.when(nw.col(DEPTH) >= k).then(nw.col(f"t_{k}")).alias(f"t_{k}")
+        for k in range(2, k_steps + 1)
+    )
+    return _best(runs, RN, k_steps)
+
+
+def _any(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFrame:
+    """How many of steps 1…k were all done, in any order (within ``win`` of some step event).
+
+    Only the depth is needed: ``"any"`` funnels have no times between steps.
+    """
+    step_ev = ev.filter(P.is_in(steps)).select(C, T, P)
+    keys = [CUST]
+    if win is not None:  # every step event is tried as the window's start
+        with_first = step_ev.filter(steps[0] == P).select(C).unique()
+        anchors = step_ev.join(with_first, on=CUST, how="semi").select(C, T.alias("t0"))
+        step_ev = (
+            anchors.unique()
+            .join(step_ev, on=CUST)
+            .filter((nw.col("t0") <= T) & (T - nw.col("t0") <= win))
+        )
+        keys.append("t0")
+    has = [
+        nw.when(s == P).then(1).otherwise(0).max().alias(f"h_{k}")
+        for k, s in enumerate(steps, start=1)
+    ]
+    per = step_ev.group_by(*keys).agg(*has)
+    reached, depth = nw.lit(1), nw.lit(0)
+    for k in range(1, len(steps) + 1):
+        reached = reached * nw.col(f"h_{k}")
+        depth = depth + reached
+    per = per.with_columns(depth.cast(nw.Int64).alias(DEPTH))
+    if win is not None:
+        per = per.group_by(CUST).agg(nw.col(DEPTH).max())
+    return per.filter(nw.col(DEPTH) >= 1).select(C, DEPTH)
