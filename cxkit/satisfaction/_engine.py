@@ -69,7 +69,11 @@ class Sums:
     def summary(self, by_cols: list[str], *, alpha: float, interval: str | None, se: bool):
         """The frame :func:`cxkit.metrics.summarize` returns for these sums."""
         agg = self.agg
-        if "s1" in agg.columns:  # mean = c + Σw(x−c)/Σw; Σw(x−m)² = Σw(x−c)² − (Σw(x−c))²/Σw
+        # mean = c + Σw(x−c)/Σw; Σw(x−m)² = Σw(x−c)² − (Σw(x−c))²/Σw: the "shifted data"
+        # sums of Chan, Golub & LeVeque (1983, Am. Stat. 37:242), exact up to rounding for
+        # any c and free of cancellation for c near the mean; checked against polars' two-pass
+        # Σw(x−m)² in tests/satisfaction/test_engine.py (means by group, pooled baselines)
+        if "s1" in agg.columns:
             sw = pl.col("sw")
             agg = agg.with_columns(
                 (self.center + pl.col("s1") / sw).alias("m"),

@@ -70,7 +70,8 @@ def missing_report(
 ) -> pl.DataFrame:
     """What listwise deletion in :func:`drivers` removes, column by column.
 
-    ``na_codes`` apply to the driver columns only (as in :func:`drivers`).
+    ``na_codes`` apply to the driver columns only (as in :func:`drivers`). An engine frame
+    (DuckDB, Spark …) is collected as in :func:`drivers`, up to 2,000,000 rows.
 
     Returns
     -------
@@ -96,6 +97,8 @@ def missing_report(
     lf = survey_frame(survey)
     drv = list(drivers)
     cols = [*drv, *[c for c in (outcome, weight) if c is not None]]
+    if is_engine(lf):  # as in drivers: the used columns are collected (surveys are small)
+        lf = _engine.collect_survey(lf, cols, _engine.COLLECT_LIMIT, "missing_report").lazy()
     require_columns(lf, {c: ("column", "drivers") for c in cols}, source="missing_report")
     codes = [float(c) for c in (na_codes or [])]
     miss = {c: _na_expr(c, na_codes if c in drv else None).is_null() for c in cols}

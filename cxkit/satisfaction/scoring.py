@@ -167,6 +167,14 @@ def nps_breakdown(
     _check_bases(min_base, small_base)
     by_cols = as_list(by)
     lf = survey_frame(survey)
+    if not isinstance(lf, pl.LazyFrame):
+        raise CxDataError(
+            "nps_breakdown runs on polars, pandas or pyarrow frames, not in an engine.",
+            source="nps_breakdown",
+            rule="engine frames (DuckDB, Spark) take scores, compare, trend and drivers",
+            hint="use cx.satisfaction.scores(survey, column, metric='nps') in the engine, or "
+            "collect the survey first",
+        )
     roles = {column: ("score", "column")} | {b: ("grouping column", "by") for b in by_cols}
     require_columns(lf, roles, source="nps_breakdown")
     res = summarize(lf, column, metric="nps", by=by_cols or None, weight=weight, alpha=alpha)

@@ -17,7 +17,16 @@ from polars.testing import assert_frame_equal
 
 from cxkit.errors import CxDataError
 from cxkit.sample import survey as sv
-from cxkit.satisfaction import _engine, compare, drivers, scores, to_binary, trend
+from cxkit.satisfaction import (
+    _engine,
+    compare,
+    drivers,
+    missing_report,
+    nps_breakdown,
+    scores,
+    to_binary,
+    trend,
+)
 
 AIRLINE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "airline_satisfaction.csv"
 same = partial(assert_frame_equal, check_exact=False, rel_tol=1e-9, abs_tol=1e-12)
@@ -160,3 +169,13 @@ def test_engine_errors_name_the_column(small):
     with pytest.raises(CxDataError) as info:
         scores(neg, "csat", weight="weight")
     assert info.value.rule == "weights >= 0" and 0 < len(info.value.examples) <= 5
+
+
+def test_missing_report_collects_and_nps_breakdown_refuses(small):
+    data = duckdb_rel(small)
+    args = (["web", "ivr"],)
+    kw = dict(outcome="csat", na_codes=[0])
+    assert_frame_equal(missing_report(data, *args, **kw), missing_report(small, *args, **kw))
+    with pytest.raises(CxDataError) as info:
+        nps_breakdown(data)
+    assert "scores" in info.value.hint
