@@ -188,7 +188,17 @@ def _refuse_unit_level(specs: Sequence[Metric], data: Any) -> None:
 
 
 def analyze(data: Any, **kw: Any) -> Any:
-    """:func:`cxkit.experiment.analyze` of an engine frame (same arguments, same result)."""
+    """:func:`cxkit.experiment.analyze` of an engine frame (same arguments, same result).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> from cxkit import experiment as ex
+    >>> rel = duckdb.sql("select case when i % 2 = 0 then 'a' else 'b' end as arm, "
+    ...                  "(i % 4 = 1)::int as resolved from range(100) t(i)")
+    >>> ex.analyze(rel, control="a", metrics={"resolved": "proportion"}).effects["effect"].to_list()
+    [0.5]
+    """
     from cxkit.experiment.aggregate import _aggregate, _check_columns
     from cxkit.experiment.analysis import from_aggregates
 

@@ -351,7 +351,10 @@ def analyze(
     Parameters
     ----------
     data : polars DataFrame / LazyFrame or pandas DataFrame
-        One row per unit (customer, contact) with the ``arm`` column and metric columns.
+        One row per unit (customer, contact) with the ``arm`` column and metric columns. A
+        DuckDB relation or Spark DataFrame (any engine of :mod:`cxkit.io.engines`) is
+        aggregated in its engine (per-arm × cluster × segment sums, ordinal category
+        counts) with the same result; quantile and bootstrap metrics need polars data.
     arm : str
         Arm column (string or integer labels).
     control : str or int

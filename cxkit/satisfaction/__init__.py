@@ -21,7 +21,11 @@
 ==================================  ===========================================================
 
 Every function that takes data accepts a polars DataFrame or LazyFrame, a pandas DataFrame or
-a pyarrow Table. The score definitions and intervals are :mod:`cxkit.metrics`.
+a pyarrow Table. :func:`scores`, :func:`compare` and :func:`trend` also take an engine frame (a
+DuckDB relation, a Spark DataFrame …) and compute their sums in the engine, with the same
+results; :func:`drivers` and :func:`missing_report` collect the columns they use (surveys are
+small), refusing more than 2,000,000 rows unless ``collect_limit=None``. The score definitions
+and intervals are :mod:`cxkit.metrics`.
 """
 
 from __future__ import annotations
