@@ -28,7 +28,7 @@ from cxkit._frames import require_numeric
 from cxkit.errors import CxDataError
 from cxkit.io.engines import as_engine, collect
 from cxkit.journey._engine import CUST, ORDER, TIME, TOUCH, engine_events, touchpoint_names
-from cxkit.metrics.scores import DEFAULT_SCALES, _estimates, _resolve_top_box, score_kind
+from cxkit.metrics.scores import DEFAULT_SCALES, estimates_from_sums, resolve_top_box, score_kind
 from cxkit.schema import ALL_CONTACTS
 
 
@@ -150,7 +150,7 @@ def _scores(
         _check_scale(ok, score, scale)
     aggs = [nw.len().alias("n"), xc.sum().alias("sx"), (xc * xc).sum().alias("sxx")]
     if kind == "csat":
-        lo, hi = _resolve_top_box(None, scale)
+        lo, hi = resolve_top_box(None, scale)
         aggs.append(((xc >= lo) & (xc <= hi)).cast(nw.Float64).sum().alias("s_top"))
         label = "csat_top_box"
     elif kind == "nps":
@@ -168,7 +168,7 @@ def _scores(
         (pl.col("sx") / n).alias("m"),
         (pl.col("sxx") - pl.col("sx") * pl.col("sx") / n).clip(0.0).alias("ss"),
     )
-    res = _estimates(agg, label, weighted=False, alpha=alpha, interval=None)
+    res = estimates_from_sums(agg, label, weighted=False, alpha=alpha, interval=None)
     cols = ["n", "n_eff", "estimate", "ci_low", "ci_high"]
     stats = pl.DataFrame(
         {c: np.atleast_1d(res[c]).astype(np.int64 if c == "n" else float) for c in cols}

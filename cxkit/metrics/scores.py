@@ -34,6 +34,8 @@ __all__ = [
     "SCORE_KINDS",
     "ScoreKind",
     "default_top_box",
+    "estimates_from_sums",
+    "resolve_top_box",
     "score_kind",
     "summarize",
 ]
@@ -118,7 +120,9 @@ def default_top_box(scale: tuple[float, float]) -> tuple[float, float]:
     return (hi - 1, hi)
 
 
-def _resolve_top_box(top_box, scale) -> tuple[float, float]:
+def resolve_top_box(top_box, scale) -> tuple[float, float]:
+    """The ``(low, high)`` points counted as top box: ``None`` → :func:`default_top_box`, an int
+    ``k`` → the top ``k`` points, a range → itself (checked against the scale)."""
     if top_box is None:
         return default_top_box(scale)
     if isinstance(top_box, int | np.integer):
@@ -188,7 +192,7 @@ def _aggregations(kind: str, ces: str, scale, top_box) -> tuple[str, list[pl.Exp
         if kind == PROPORTION:
             lo, hi, label = 1, 1, PROPORTION
         elif kind == "csat":
-            (lo, hi), label = _resolve_top_box(top_box, scale), "csat_top_box"
+            (lo, hi), label = resolve_top_box(top_box, scale), "csat_top_box"
         else:
             lo, hi, label = (scale[0] + scale[1]) / 2 + 0.5, scale[1], "ces_agree"  # 5–7 on 1–7
         hit = ((xc >= lo) & (xc <= hi)).cast(pl.Float64)
@@ -204,10 +208,16 @@ def _aggregations(kind: str, ces: str, scale, top_box) -> tuple[str, list[pl.Exp
     ]
 
 
-def _estimates(
+def estimates_from_sums(
     agg: pl.DataFrame, label: str, *, weighted: bool, alpha: float, interval: str | None
 ) -> dict[str, Any]:
-    """n, n_eff, estimate, interval, standard error and per-response sd from the aggregate."""
+    """n, n_eff, estimate, interval, standard error and per-response sd from per-group sums.
+
+    The one finishing step of every score: the polars path and the engine push-down both build
+    the aggregate (one row per group: ``n``, ``sw``, ``sw2`` and, by kind, ``m``/``ss`` for
+    means or ``s_top``/``s_bottom`` for proportions and NPS) and call this, so their results
+    are the same numbers.
+    """
     n = agg["n"].fill_null(0).to_numpy().astype(float)
     sw = agg["sw"].fill_null(0).to_numpy().astype(float)
     sw2 = agg["sw2"].fill_null(0).to_numpy().astype(float)
@@ -378,7 +388,7 @@ def summarize(
         agg = ok.group_by(by_cols).agg(aggs + stat_aggs).sort(by_cols, nulls_last=True).collect()
     else:
         agg = ok.select(aggs + stat_aggs).collect()  # one row, also for empty input
-    res = _estimates(agg, label, weighted=bool(weight), alpha=alpha, interval=interval)
+    res = estimates_from_sums(agg, label, weighted=bool(weight), alpha=alpha, interval=interval)
     cols = ["n", "n_eff", "estimate", "ci_low", "ci_high"] + (["se", "sd"] if se else [])
     stats_frame = pl.DataFrame(
         {c: np.atleast_1d(res[c]).astype(np.int64 if c == "n" else float) for c in cols}

@@ -5,7 +5,7 @@ needs only weighted sums per group — ``n``, ``Σw``, ``Σw²`` and ``Σw·[top
 ``Σw·[bottom box]`` or, for means, ``Σw·(x − c)`` and ``Σw·(x − c)²`` around one constant
 ``c`` (the overall weighted mean, so the sums of squares do not cancel) — written once in
 narwhals' lazy API and run in the engine. The small aggregate is then finished by the polars
-path's own code (:func:`cxkit.metrics.scores` ``_estimates``), so the frames equal those of
+path's own code (:func:`cxkit.metrics.scores.estimates_from_sums`), so the frames equal those of
 :func:`cxkit.metrics.summarize` on the same rows. Because every statistic is a plain sum, the
 pooled baselines of :func:`cxkit.satisfaction.trend` are sums of the per-period aggregate: one
 engine query per trend.
@@ -31,7 +31,7 @@ from cxkit._frames import check_choice, require_columns, require_numeric
 from cxkit.errors import CxDataError
 from cxkit.io.engines import collect, engine_name
 from cxkit.metrics import score_kind
-from cxkit.metrics.scores import CES_SCORES, DEFAULT_SCALES, _estimates, _resolve_top_box
+from cxkit.metrics.scores import CES_SCORES, DEFAULT_SCALES, estimates_from_sums, resolve_top_box
 from cxkit.schema import PROPORTION
 
 __all__ = ["COLLECT_LIMIT", "Sums", "collect_survey", "mask_codes", "sums", "weight_sums"]
@@ -79,7 +79,9 @@ class Sums:
                 (self.center + pl.col("s1") / sw).alias("m"),
                 (pl.col("s2") - pl.col("s1") ** 2 / sw).clip(0.0).alias("ss"),
             )
-        res = _estimates(agg, self.label, weighted=self.weighted, alpha=alpha, interval=interval)
+        res = estimates_from_sums(
+            agg, self.label, weighted=self.weighted, alpha=alpha, interval=interval
+        )
         # as in cxkit.metrics.scores.summarize
         cols = ["n", "n_eff", "estimate", "ci_low", "ci_high"] + (["se", "sd"] if se else [])
         frame = pl.DataFrame(
@@ -160,7 +162,7 @@ def _stat_aggs(kind: str, ces: str, scale, top_box, x, w, center: float):
         if kind == PROPORTION:
             lo, hi, label = 1, 1, PROPORTION
         elif kind == "csat":
-            (lo, hi), label = _resolve_top_box(top_box, scale), "csat_top_box"
+            (lo, hi), label = resolve_top_box(top_box, scale), "csat_top_box"
         else:
             lo, hi, label = (scale[0] + scale[1]) / 2 + 0.5, scale[1], "ces_agree"
         hit = nw.when((x >= lo) & (x <= hi)).then(w).otherwise(0.0)
