@@ -73,6 +73,27 @@ def _imports(path: Path, text: str | None = None) -> list[tuple[int, str]]:
     return found
 
 
+def _private_names(path: Path, text: str | None = None) -> list[tuple[int, str, str]]:
+    """(line, module, name) for every ``from cxkit.m import _name`` in the file."""
+    tree = ast.parse(path.read_text() if text is None else text)
+    own = _dotted(path).split(".")
+    pkg = own if path.name == "__init__.py" else own[:-1]
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = node.module or ""
+        if node.level:
+            base = ".".join(pkg[: len(pkg) - node.level + 1] + ([base] if base else []))
+        if base.split(".")[0] == "cxkit":
+            found += [
+                (node.lineno, base, a.name)
+                for a in node.names
+                if a.name.startswith("_") and not a.name.startswith("__")
+            ]
+    return found
+
+
 def _is_module(dotted: str) -> bool:
     p = PKG.parent.joinpath(*dotted.split("."))
     return p.with_suffix(".py").exists() or (p / "__init__.py").exists()
@@ -113,6 +134,13 @@ def _violations(overrides: dict[Path, str] | None = None) -> list[str]:
                     if not (me == holder or me.startswith(holder + ".")):
                         bad.append(f"{where}: private module of {holder}")
                     break
+        # private names: only from inside the package of the module that defines them
+        for line, module, name in _private_names(path, overrides.get(path)):
+            is_package = (PKG.parent / module.replace(".", "/") / "__init__.py").exists()
+            holder = module if is_package else module.rsplit(".", 1)[0]
+            if not (me == holder or me.startswith(holder + ".")):
+                where = f"{path.relative_to(PKG.parent)}:{line} imports {name} from {module}"
+                bad.append(f"{where}: private name of {holder}")
     return bad
 
 
@@ -123,11 +151,15 @@ def test_imports_run_one_way_and_private_modules_stay_home():
 def test_rules_catch_a_violation():
     """The checker itself can fail: an analysis importing another analysis, a private module
     from outside its package, and the root from inside are all flagged."""
-    src = "from cxkit.satisfaction import scores\nfrom cxkit.io._checks import x\nimport cxkit\n"
+    src = (
+        "from cxkit.satisfaction import scores\nfrom cxkit.io._checks import x\nimport cxkit\n"
+        "from cxkit.metrics.scores import _secret\n"
+    )
     bad = _violations({PKG / "journey" / "__init__.py": src})
     assert any("journey (floor 2) may not import satisfaction" in b for b in bad)
     assert any("private module of cxkit.io" in b for b in bad)
     assert any("nothing inside the package imports the root" in b for b in bad)
+    assert any("_secret from cxkit.metrics.scores: private name of cxkit.metrics" in b for b in bad)
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PKG.parent)))
