@@ -279,82 +279,98 @@ def _native_columns(frame: nw.LazyFrame, specs: dict[str, tuple]) -> nw.LazyFram
     * ``("number", col)`` — ``TRY_CAST(trim(col) AS DOUBLE)`` (null when not a number);
     * ``("time", col, zone, fmt, aware)`` — the UTC instant of ``col``: text parsed (with
       ``fmt`` when given, else ISO 8601; values with an offset as instants when ``aware``),
-      naive values taken in ``zone``; timestamps with a zone kept; null when unparseable.
+      naive values taken in ``zone`` as polars takes them (an hour that occurs twice: the
+      earlier instant; one that does not exist: null); timestamps with a zone kept (Spark's
+      ``TIMESTAMP``, which is how Spark stores naive times too, is read as a wall clock
+      when a ``tz`` other than UTC is given); null when unparseable.
     """
     if not specs:
         return frame
-    native = frame.to_native()
-    schema = frame.collect_schema()
     if _is_spark(frame):
-        from pyspark.sql import functions as F  # noqa: N812 (Spark's own convention)
-
-        session_tz = native.sparkSession.conf.get("spark.sql.session.timeZone")
-        built = {}
-        for alias, (what, col, *rest) in specs.items():
-            if what == "number":
-                built[alias] = F.trim(F.col(col).cast("string")).try_cast("double")
-                continue
-            zone, fmt, aware = rest
-            dtype = schema[col]
-            if isinstance(dtype, nw.Datetime) and dtype.time_zone:
-                built[alias] = F.col(col)
-                continue
-            if dtype == nw.String:
-                raw = F.trim(F.col(col))
-                ts = (
-                    F.try_to_timestamp(raw, F.lit(_spark_format(fmt)))
-                    if fmt
-                    else (F.try_to_timestamp(raw))
-                )
-                naive = ts.cast("timestamp_ntz")
-            else:
-                naive = F.col(col).cast("timestamp_ntz")
-                ts = None
-            local = F.convert_timezone(F.lit(zone), F.lit(session_tz), naive).cast("timestamp")
-            built[alias] = F.when(F.col(aware), ts).otherwise(local) if aware else local
-        return nw.from_native(native.withColumns(built))
+        return _spark_columns(frame, specs)
     if frame.implementation is nw.Implementation.DUCKDB:
-        import duckdb
-
-        fn, col_, const = (
-            duckdb.FunctionExpression,
-            duckdb.ColumnExpression,
-            duckdb.ConstantExpression,
-        )
-        exprs = []
-        for alias, (what, col, *rest) in specs.items():
-            if what == "number":
-                text = fn("trim", col_(col).cast(duckdb.sqltype("VARCHAR")))
-                exprs.append(text.try_cast(duckdb.sqltype("DOUBLE")).alias(alias))
-                continue
-            zone, fmt, aware = rest
-            dtype = schema[col]
-            if isinstance(dtype, nw.Datetime) and dtype.time_zone:
-                exprs.append(col_(col).alias(alias))
-                continue
-            if dtype == nw.String:
-                raw = fn("trim", col_(col))
-                naive = (
-                    fn("try_strptime", raw, const(_duckdb_format(fmt)))
-                    if fmt
-                    else raw.try_cast(duckdb.sqltype("TIMESTAMP"))
-                )
-                if fmt and "%z" in fmt:
-                    exprs.append(naive.alias(alias))
-                    continue
-            else:
-                naive = col_(col).cast(duckdb.sqltype("TIMESTAMP"))
-            local = fn("timezone", const(zone), naive)
-            if aware:
-                instant = fn("trim", col_(col)).try_cast(duckdb.sqltype("TIMESTAMPTZ"))
-                local = duckdb.CaseExpression(col_(aware), instant).otherwise(local)
-            exprs.append(local.alias(alias))
-        return nw.from_native(native.select(duckdb.StarExpression(), *exprs))
+        return _duckdb_columns(frame, specs)
     raise CxDataError(
         f"Reading text numbers or times is not supported on {frame.implementation} yet.",
         rule="the engine is DuckDB or Spark",
         hint="store numbers and timestamps with their types in the table, or use DuckDB/Spark",
     )
+
+
+def _spark_columns(frame: nw.LazyFrame, specs: dict[str, tuple]) -> nw.LazyFrame:
+    from pyspark.sql import functions as F  # noqa: N812 (Spark's own convention)
+
+    native, schema = frame.to_native(), frame.collect_schema()
+    session_tz = native.sparkSession.conf.get("spark.sql.session.timeZone")
+    built = {}
+    for alias, (what, col, *rest) in specs.items():
+        if what == "number":
+            built[alias] = F.trim(F.col(col).cast("string")).try_cast("double")
+            continue
+        zone, fmt, aware = rest
+        dtype, ts = schema[col], None
+        if isinstance(dtype, nw.Datetime) and dtype.time_zone and zone == "UTC":
+            built[alias] = F.col(col)
+            continue
+        if dtype == nw.String:
+            raw = F.trim(F.col(col))
+            ts = F.try_to_timestamp(raw, F.lit(_spark_format(fmt))) if fmt else (
+                F.try_to_timestamp(raw)
+            )  # fmt: skip
+            naive = ts.cast("timestamp_ntz")
+        else:
+            naive = F.col(col).cast("timestamp_ntz")
+        # the wall clock in the session's zone (Java: earlier offset when ambiguous); a wall
+        # time that does not exist in ``zone`` does not come back unchanged: null, as polars
+        local = F.convert_timezone(F.lit(zone), F.lit(session_tz), naive)
+        back = F.convert_timezone(F.lit(session_tz), F.lit(zone), local)
+        instant = F.when(back == naive, local.cast("timestamp"))
+        built[alias] = F.when(F.col(aware), ts).otherwise(instant) if aware else instant
+    return nw.from_native(native.withColumns(built))
+
+
+def _duckdb_columns(frame: nw.LazyFrame, specs: dict[str, tuple]) -> nw.LazyFrame:
+    import datetime as dt
+
+    import duckdb
+
+    fn, col_, const = duckdb.FunctionExpression, duckdb.ColumnExpression, duckdb.ConstantExpression
+    native, schema = frame.to_native(), frame.collect_schema()
+    hour = const(dt.timedelta(hours=1))
+    exprs = []
+    for alias, (what, col, *rest) in specs.items():
+        if what == "number":
+            text = fn("trim", col_(col).cast(duckdb.sqltype("VARCHAR")))
+            exprs.append(text.try_cast(duckdb.sqltype("DOUBLE")).alias(alias))
+            continue
+        zone, fmt, aware = rest
+        dtype = schema[col]
+        if isinstance(dtype, nw.Datetime) and dtype.time_zone:
+            exprs.append(col_(col).alias(alias))
+            continue
+        if dtype == nw.String:
+            raw = fn("trim", col_(col))
+            naive = (
+                fn("try_strptime", raw, const(_duckdb_format(fmt)))
+                if fmt
+                else raw.try_cast(duckdb.sqltype("TIMESTAMP"))
+            )
+            if fmt and "%z" in fmt:
+                exprs.append(naive.alias(alias))
+                continue
+        else:
+            naive = col_(col).cast(duckdb.sqltype("TIMESTAMP"))
+        # DuckDB takes the later offset of an hour that occurs twice; polars the earlier one,
+        # which is the instant an hour before, moved forward an hour (the smaller of the two).
+        # A wall time that does not exist in the zone does not come back unchanged: null.
+        later = fn("timezone", const(zone), naive)
+        instant = fn("least", later, fn("timezone", const(zone), naive - hour) + hour)
+        local = duckdb.CaseExpression(fn("timezone", const(zone), instant) == naive, instant)
+        if aware:
+            offset = fn("trim", col_(col)).try_cast(duckdb.sqltype("TIMESTAMPTZ"))
+            local = duckdb.CaseExpression(col_(aware), offset).otherwise(local)
+        exprs.append(local.alias(alias))
+    return nw.from_native(native.select(duckdb.StarExpression(), *exprs))
 
 
 def utc_time(

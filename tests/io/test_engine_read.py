@@ -8,6 +8,7 @@ costs one aggregate query and a failing rule one more.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from pathlib import Path
 
@@ -240,3 +241,46 @@ def test_engine_frames_in_narwhals_stay_narwhals(sample):
     lazy = nw.from_native(to_engine(sample, "duckdb"))
     out = cx.read_events(lazy)
     assert isinstance(out, nw.LazyFrame) and out.collect_schema().names()[:3] == KEY
+
+
+ISO = pl.DataFrame(
+    {
+        "customer_id": ["a", "a", "a", "a", "b"],
+        "timestamp": [
+            "2024-03-31 01:30:00",
+            "2024-03-31T03:30:00.123",
+            "2024-03-31 10:00:00Z",
+            "2024-03-31 10:00:00+02:00",
+            " 2024-10-27 02:30:00 ",
+        ],
+        "touchpoint": ["w", "x", "y", "z", "w"],
+    }
+)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_iso_text_offsets_and_a_zone_give_the_polars_instants(engine):
+    text = cx.read_events(to_engine(ISO, engine), tz="Europe/Amsterdam")
+    same_rows(text, cx.read_events(ISO, tz="Europe/Amsterdam"), KEY)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_naive_timestamp_columns_are_taken_in_tz(engine):
+    # 2024-11-03 01:30 happens twice in New York: the earlier instant (EDT), as polars
+    naive = pl.DataFrame(
+        {
+            "customer_id": ["a", "a"],
+            "timestamp": [dt.datetime(2024, 11, 3, 1, 30), dt.datetime(2024, 3, 31, 3, 30)],
+            "touchpoint": ["w", "x"],
+        }
+    )
+    out = cx.read_events(to_engine(naive, engine), tz="America/New_York")
+    same_rows(out, cx.read_events(naive, tz="America/New_York"), KEY)
+    # 2024-03-10 02:30 does not exist there: unparseable on both paths
+    gap = naive.with_columns(pl.lit(dt.datetime(2024, 3, 10, 2, 30)).alias("timestamp"))
+    opts = dict(kind="events", tz="America/New_York")
+    assert (
+        problems(cx.validate(to_engine(gap, engine), **opts))
+        == problems(cx.validate(gap, **opts))
+        == [("error", "every timestamp must parse as a date-time", 2)]
+    )
