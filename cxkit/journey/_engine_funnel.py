@@ -65,11 +65,8 @@ def funnel_table(
         steps, pl.LazyFrame({POLARS_TOUCH: names}, schema={POLARS_TOUCH: pl.String}), "Funnel step"
     )
     win = None if window is None else window // _dt.timedelta(microseconds=1)
-    ordered = mode != "any" or bool(by_cols)
-    if ordered:  # each customer's events numbered 1, 2, … in order (ROWS frame: no peers)
-        ev = ev.with_columns(nw.lit(1).alias(ONE)).with_columns(
-            nw.col(ONE).cum_count().over(CUST, order_by=ORDER).cast(nw.Int64).alias(RN)
-        )
+    if mode == "strict" or by_cols:  # each customer's events numbered 1, 2, … in order
+        ev = _numbered(ev)
     reached = {"ordered": _ordered, "strict": _strict, "any": _any}[mode](ev, steps, win)
     aggs = []
     for k in range(1, len(steps) + 1):
@@ -117,14 +114,24 @@ def _best(attempts: nw.LazyFrame, order: str, k_steps: int) -> nw.LazyFrame:
     return best.select(C, DEPTH, *[f"t_{k}" for k in range(1, k_steps + 1)])
 
 
+def _numbered(ev: nw.LazyFrame) -> nw.LazyFrame:
+    """``ev`` with ``__cx_rn``: 1, 2, … over each customer's events in order (a ROWS frame, so
+    rows equal in the order still get distinct numbers)."""
+    return ev.with_columns(nw.lit(1).alias(ONE)).with_columns(
+        nw.col(ONE).cum_count().over(CUST, order_by=ORDER).cast(nw.Int64).alias(RN)
+    )
+
+
 def _ordered(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFrame:
-    """Greedy earliest match from the first step 1 (from every step 1 with a window)."""
-    step_ev = ev.filter(P.is_in(steps)).select(C, R, T, P)
+    """Greedy earliest match from the first step 1 (from every step 1 with a window).
+
+    Only the order among the steps' events matters, so only they are numbered.
+    """
+    step_ev = _numbered(ev.filter(P.is_in(steps)).select(C, T, P, nw.col(ORDER[1])))
+    if win is None:  # the earliest start dominates: per-customer minima, no joins
+        return _ordered_first(step_ev, steps)
     first = step_ev.filter(steps[0] == P)
-    if win is None:  # the earliest start dominates every later one
-        state = first.group_by(CUST).agg(R.min().alias("rn_1"), T.min().alias("t_1"))
-    else:
-        state = first.select(C, R.alias("rn_1"), T.alias("t_1"))
+    state = first.select(C, R.alias("rn_1"), T.alias("t_1"))
     state = state.with_columns(nw.col("rn_1").alias("start"))
     for k in range(2, len(steps) + 1):
         cand = step_ev.filter(steps[k - 1] == P).select(C, R.alias("__rn"), T.alias("__t"))
@@ -145,9 +152,26 @@ def _ordered(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFram
         (~nw.col(f"rn_{k}").is_null()).cast(nw.Int64) for k in range(1, len(steps) + 1)
     )
     state = state.with_columns(depth.alias(DEPTH))
-    if win is None:  # one attempt per customer already
-        return state.select(C, DEPTH, *[f"t_{k}" for k in range(1, len(steps) + 1)])
     return _best(state, "start", len(steps))
+
+
+def _ordered_first(step_ev: nw.LazyFrame, steps: list[str]) -> nw.LazyFrame:
+    """The greedy match from each customer's first step 1, as windows over the customer: step
+    k is the first of its events numbered after step k − 1's (one shuffle, no joins)."""
+    prev = None
+    for k, step in enumerate(steps, start=1):
+        hit = step == P if prev is None else (step == P) & (nw.col(prev) < R)
+        step_ev = step_ev.with_columns(
+            nw.when(hit).then(R).min().over(CUST).alias(f"rn_{k}"),
+            nw.when(hit).then(T).min().over(CUST).alias(f"t_{k}"),  # t is monotone in rn
+        )
+        prev = f"rn_{k}"
+    depth = nw.sum_horizontal(
+        (~nw.col(f"rn_{k}").is_null()).cast(nw.Int64) for k in range(1, len(steps) + 1)
+    )
+    return step_ev.filter(nw.col("rn_1") == R).select(
+        C, depth.alias(DEPTH), *[f"t_{k}" for k in range(1, len(steps) + 1)]
+    )
 
 
 def _strict(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFrame:
