@@ -284,3 +284,25 @@ def test_naive_timestamp_columns_are_taken_in_tz(engine):
         == problems(cx.validate(gap, **opts))
         == [("error", "every timestamp must parse as a date-time", 2)]
     )
+
+
+def test_drop_duplicates_removes_the_same_rows_as_polars():
+    dup = (
+        pl.concat([ISO, ISO.head(2)])
+        .with_columns(score=pl.lit(3))
+        .filter(~pl.col("timestamp").str.contains("[Z+]"))
+    )
+    with pytest.warns(CxDataWarning, match=r"repeat\. \[2 rows\]"):
+        cx.read_events(to_engine(dup, "duckdb"))
+    opts = dict(drop_duplicates=True, score="score")
+    out = cx.read_events(to_engine(dup, "duckdb"), **opts)
+    same_rows(out, cx.read_events(dup, **opts), KEY)
+    assert rows(out).height == dup.height - 2 == 3
+
+
+def test_polars_order_by_output_stays_in_the_sorted_events_registry():
+    from cxkit.io import is_sorted_events, unordered_plan
+
+    frame = cx.read_events(ISO.with_columns(seq=pl.int_range(5)), order_by="seq", tz="UTC")
+    assert is_sorted_events(frame) and unordered_plan(frame) is not None
+    assert frame.collect()["event_order"].to_list() == [0, 1, 3, 2, 4]  # 10:00+02 < 10:00Z
