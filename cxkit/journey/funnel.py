@@ -47,8 +47,13 @@ def funnel(
 
     Parameters
     ----------
-    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        The events frame (``cx.read_events``); any order.
+    events : polars DataFrame or LazyFrame, pandas DataFrame, pyarrow Table, or engine frame
+        The events frame (``cx.read_events``); any order. A DuckDB relation or a Spark
+        DataFrame is counted in its engine and only the per-step counts come back (same frame;
+        medians in microseconds). Engines have no row order: ties in time are broken by an
+        ``event_order`` column when there is one, else by touchpoint name (with a warning).
+        All modes, windows and ``by`` run on DuckDB and Spark; on other engines only
+        ``mode="any"`` without ``by`` runs (a ``CxDataError`` says so).
     steps : list of str
         Touchpoint names, in funnel order (a name may repeat except in ``"any"`` mode).
     mode : {"ordered", "strict", "any"}

@@ -64,10 +64,16 @@ def pain_points(
 
     Parameters
     ----------
-    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        The events frame (``cx.read_events``); any order.
-    customers : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        One row per customer with the outcome (``cx.read_customers``).
+    events : polars DataFrame or LazyFrame, pandas DataFrame, pyarrow Table, or engine frame
+        The events frame (``cx.read_events``); any order. A DuckDB relation or a Spark
+        DataFrame is counted in its engine (ties in time broken by an ``event_order`` column,
+        else by touchpoint name); only the counts come back, and the result is the same frame.
+    customers : polars DataFrame or LazyFrame, pandas DataFrame, pyarrow Table, or engine frame
+        One row per customer with the outcome (``cx.read_customers``). With engine events it
+        may be a frame of the same engine (same DuckDB connection or Spark session; checked
+        there), or a local frame, checked here and sent to the events' Spark session or to
+        DuckDB's default connection (a relation on another connection is refused with the
+        fix). Engine customers with local events are refused: collect them first.
     outcome : str
         A boolean or 0/1 column of ``customers`` naming the *bad* outcome (churned, low CSAT,
         not converted): "impact" counts excess bad outcomes.
@@ -311,10 +317,16 @@ def removal_effects(
 
     Parameters
     ----------
-    events : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        The events frame (``cx.read_events``); any order.
-    customers : polars DataFrame or LazyFrame, pandas DataFrame or pyarrow Table
-        One row per customer with the outcome (``cx.read_customers``).
+    events : polars DataFrame or LazyFrame, pandas DataFrame, pyarrow Table, or engine frame
+        The events frame (``cx.read_events``); any order. A DuckDB relation or a Spark
+        DataFrame is counted in its engine (ties in time broken by an ``event_order`` column,
+        else by touchpoint name); only the counts come back, and the result is the same frame.
+    customers : polars DataFrame or LazyFrame, pandas DataFrame, pyarrow Table, or engine frame
+        One row per customer with the outcome (``cx.read_customers``). With engine events it
+        may be a frame of the same engine (same DuckDB connection or Spark session; checked
+        there), or a local frame, checked here and sent to the events' Spark session or to
+        DuckDB's default connection (a relation on another connection is refused with the
+        fix). Engine customers with local events are refused: collect them first.
     outcome : str
         A boolean or 0/1 column of ``customers`` (the outcome the chain ends in).
     customer, time, touchpoint : str
