@@ -83,9 +83,11 @@ def boolean(col: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr | None]:
 
 
 def _text_timestamp(
-    col: str, tz: str | None, zone: str, time_format: str | None
+    col: str, tz: str | None, zone: str, time_format: str | None, parsed: pl.Expr | None = None
 ) -> tuple[pl.Expr, list[Check]]:
-    """Text timestamps: values with an offset → UTC; naive ones taken in ``zone``."""
+    """Text timestamps: values with an offset → UTC; naive ones taken in ``zone``.
+
+    The checks look at ``parsed`` (the parse computed once in the pass) when given."""
     checks: list[Check] = []
     raw = pl.col(col).str.strip_chars()
     aware = raw.str.contains(OFFSET)
@@ -103,12 +105,13 @@ def _text_timestamp(
         .dt.convert_time_zone("UTC")
     )
     expr = pl.coalesce(aware_ts, naive_ts)
+    got = expr if parsed is None else parsed
     if not time_format:
         checks.append(
             Check(
                 column=col,
                 rule="a date written 01/02/2024 needs time_format= (day or month first)",
-                flag=raw.str.contains(AMBIGUOUS_DATE).fill_null(False) & expr.is_not_null(),
+                flag=raw.str.contains(AMBIGUOUS_DATE).fill_null(False) & got.is_not_null(),
                 message="Dates such as 01/02/2024 can be read day-first or month-first.",
                 hint="pass time_format='%d/%m/%Y %H:%M' (day first) or '%m/%d/%Y %H:%M' "
                 "(month first), matching the rest of the value",
@@ -138,8 +141,18 @@ def _text_timestamp(
     return expr, checks
 
 
-def timestamp(col: str, dtype: pl.DataType, tz: str | None, time_format: str | None):
-    """Expression for a UTC timestamp plus checks for parsing and naive/aware mixing."""
+def timestamp(
+    col: str,
+    dtype: pl.DataType,
+    tz: str | None,
+    time_format: str | None,
+    parsed: pl.Expr | None = None,
+):
+    """Expression for a UTC timestamp plus checks for parsing and naive/aware mixing.
+
+    ``parsed``: a column of the checks' pass that already holds this expression (a reader's
+    derived key, see ``run_checks``): the checks then read it instead of parsing the text
+    again (Polars does not share a text-timestamp parse between expressions)."""
     checks: list[Check] = []
     check_tz(tz, col)
     zone = tz or "UTC"
@@ -160,7 +173,7 @@ def timestamp(col: str, dtype: pl.DataType, tz: str | None, time_format: str | N
             .dt.convert_time_zone("UTC")
         )
     elif dtype == pl.String:
-        expr, checks = _text_timestamp(col, tz, zone, time_format)
+        expr, checks = _text_timestamp(col, tz, zone, time_format, parsed)
     else:
         raise CxDataError(
             f"The timestamp column has type {dtype}.",
@@ -173,7 +186,7 @@ def timestamp(col: str, dtype: pl.DataType, tz: str | None, time_format: str | N
             column=col,
             rule="every timestamp must parse as a date-time"
             + (f" with format {time_format!r}" if time_format else ""),
-            flag=pl.col(col).is_not_null() & expr.is_null(),
+            flag=pl.col(col).is_not_null() & (expr if parsed is None else parsed).is_null(),
             message="Some timestamps cannot be parsed.",
             hint="pass time_format='%d/%m/%Y %H:%M' (a chrono format) if the format is unusual",
         )
