@@ -280,7 +280,8 @@ def test_index_shows_each_ab_verdict(opened):
 
 # A/B reports: a distribution chart for every primary metric (issue 12), drawn in section 4
 _AB_DISTRIBUTIONS = {
-    "service_ab_test": ["Resolution", "Handle time, median handle time", "Contacts per unit",
+    "service_ab_test": ["Resolution", "Handle time, median handle time",
+                        "Contacts per unit (numerator of contacts per order)",
                         "CSAT", "NPS"],
     "cookie_cats_ab_test": ["1-day retention", "7-day retention", "Game rounds played"],
 }
