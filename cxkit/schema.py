@@ -68,6 +68,8 @@ COLUMN_LABELS: Final = {
     "n_eff": "Effective base",
     "n_units": "Units",
     "n_customers": "Customers",
+    "n_events": "Events",
+    "n_touchpoints": "Touchpoints",
     "n_control": "Base, control",
     "n_treatment": "Base, treatment",
     "n_clusters": "Clusters",
