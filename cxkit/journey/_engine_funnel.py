@@ -130,29 +130,50 @@ def _ordered(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFram
     step_ev = _numbered(ev.filter(P.is_in(steps)).select(C, T, P, nw.col(ORDER[1])))
     if win is None:  # the earliest start dominates: per-customer minima, no joins
         return _ordered_first(step_ev, steps)
-    first = step_ev.filter(steps[0] == P)
-    state = first.select(C, R.alias("rn_1"), T.alias("t_1"))
-    state = state.with_columns(nw.col("rn_1").alias("start"))
-    for k in range(2, len(steps) + 1):
-        cand = step_ev.filter(steps[k - 1] == P).select(C, R.alias("__rn"), T.alias("__t"))
-        prev = nw.col(f"rn_{k - 1}")
-        hit = (
-            state.filter(~prev.is_null())
-            .select(C, "start", prev, "t_1")
-            .join(cand, on=CUST)
-            .filter(nw.col("__rn") > prev)
+    return _best(_ordered_chains(step_ev, steps, win), "start", len(steps))
+
+
+def _ordered_chains(step_ev: nw.LazyFrame, steps: list[str], win: int) -> nw.LazyFrame:
+    """The greedy match from every step 1, cut where a step falls outside the window.
+
+    Equality joins only (no customer's starts × candidates): each step event gets, per step
+    k, its next step-k event — the one whose rank among step-k events is the count of step-k
+    events so far plus one — and each chain looks up that pointer at its previous step.
+    """
+    k_steps = len(steps)
+    nexts = step_ev.select(C, R, T, P)
+    for k in range(2, k_steps + 1):
+        is_k = nw.when(steps[k - 1] == P).then(1).otherwise(0)
+        ahead = is_k.cum_sum().over(CUST, order_by=[RN]) + 1  # rank of the next step-k event
+        nexts = nexts.with_columns(ahead.cast(nw.Int64).alias(f"__ahead_{k}"))
+    for k in range(2, k_steps + 1):
+        target = nexts.filter(steps[k - 1] == P).select(
+            C,
+            (nw.col(f"__ahead_{k}") - 1).alias(f"__rank_{k}"),  # its own rank
+            R.alias(f"__next_rn_{k}"),
+            T.alias(f"__next_t_{k}"),
         )
-        if win is not None:  # t is monotone in the numbering: the next one, or none, fits
-            hit = hit.filter(nw.col("__t") - nw.col("t_1") <= win)
-        hit = hit.group_by(CUST, "start").agg(
-            nw.col("__rn").min().alias(f"rn_{k}"), nw.col("__t").min().alias(f"t_{k}")
+        nexts = nexts.join(
+            target, left_on=[CUST, f"__ahead_{k}"], right_on=[CUST, f"__rank_{k}"], how="left"
         )
-        state = state.join(hit, on=[CUST, "start"], how="left")
-    depth = nw.sum_horizontal(
-        (~nw.col(f"rn_{k}").is_null()).cast(nw.Int64) for k in range(1, len(steps) + 1)
+    first_step = [nw.col("__next_rn_2").alias("rn_2"), nw.col("__next_t_2").alias("t_2")]
+    state = nexts.filter(steps[0] == P).select(
+        C, R.alias("start"), T.alias("t_1"), *(first_step if k_steps > 1 else [])
     )
-    state = state.with_columns(depth.alias(DEPTH))
-    return _best(state, "start", len(steps))
+    for k in range(3, k_steps + 1):
+        look = nexts.select(
+            C,
+            R.alias(f"rn_{k - 1}"),
+            nw.col(f"__next_rn_{k}").alias(f"rn_{k}"),
+            nw.col(f"__next_t_{k}").alias(f"t_{k}"),
+        )
+        state = state.join(look, on=[CUST, f"rn_{k - 1}"], how="left")
+    reached, depth = nw.lit(1), nw.lit(1)
+    for k in range(2, k_steps + 1):  # t rises along a chain: the first step outside ends it
+        ok = nw.when(~nw.col(f"rn_{k}").is_null() & (nw.col(f"t_{k}") - nw.col("t_1") <= win))
+        reached = reached * ok.then(1).otherwise(0)
+        depth = depth + reached
+    return state.with_columns(depth.cast(nw.Int64).alias(DEPTH))
 
 
 def _ordered_first(step_ev: nw.LazyFrame, steps: list[str]) -> nw.LazyFrame:

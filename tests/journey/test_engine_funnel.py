@@ -85,6 +85,17 @@ def test_sample_on_duckdb(sample_events, mode, window, by):
         assert got["median_time_from_previous"].drop_nulls().len() > 0
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("mode", ["ordered", "strict", "any"])
+def test_random_logs_with_ties_on_duckdb(random_log, seed, mode):
+    """Shuffled logs with many tied times and repeated steps: the tie-breaker keeps the
+    polars path's order, every window start is tried."""
+    log = numbered(random_log(seed, n_customers=120, step=dt.timedelta(minutes=10)))
+    steps = ["web", "call", "shop"] if mode == "any" else ["web", "call", "web", "shop"]
+    for window in (None, "15m", "40m"):
+        same(log, "duckdb", steps, mode=mode, window=window)
+
+
 @pytest.mark.parametrize("mode", ["ordered", "strict", "any"])
 @pytest.mark.parametrize(("window", "by"), [(None, None), ("30d", "service_type")])
 def test_helpdesk_on_duckdb(helpdesk, mode, window, by):
