@@ -39,7 +39,7 @@ __all__ = ["ORDERED_ENGINES", "funnel_table"]
 #: engines whose ordered windows (``expr.over(partition, order_by=...)``) the tests verify
 ORDERED_ENGINES = frozenset({"duckdb", "pyspark"})
 
-RN, ONE, DEPTH = "__cx_rn", "__cx_one", "depth"
+RN, ONE, DEPTH, EVT = "__cx_rn", "__cx_one", "depth", "__cx_is_event"
 C, T, P, R = nw.col(CUST), nw.col(TIME), nw.col(TOUCH), nw.col(RN)
 
 
@@ -230,26 +230,58 @@ def _any(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFrame:
     Only the depth is needed: ``"any"`` funnels have no times between steps.
     """
     step_ev = ev.filter(P.is_in(steps)).select(C, T, P)
-    keys = [CUST]
-    if win is not None:  # every step event is tried as the window's start
-        with_first = step_ev.filter(steps[0] == P).select(C).unique()
-        anchors = step_ev.join(with_first, on=CUST, how="semi").select(C, T.alias("t0"))
-        step_ev = (
-            anchors.unique()
-            .join(step_ev, on=CUST)
-            .filter((nw.col("t0") <= T) & (T - nw.col("t0") <= win))
-        )
-        keys.append("t0")
+    if win is not None:
+        return _any_window(step_ev, steps, win)
     has = [
         nw.when(s == P).then(1).otherwise(0).max().alias(f"h_{k}")
         for k, s in enumerate(steps, start=1)
     ]
-    per = step_ev.group_by(*keys).agg(*has)
     reached, depth = nw.lit(1), nw.lit(0)
     for k in range(1, len(steps) + 1):
         reached = reached * nw.col(f"h_{k}")
         depth = depth + reached
-    per = per.with_columns(depth.cast(nw.Int64).alias(DEPTH))
-    if win is not None:
-        per = per.group_by(CUST).agg(nw.col(DEPTH).max())
+    per = step_ev.group_by(CUST).agg(*has).with_columns(depth.cast(nw.Int64).alias(DEPTH))
+    return per.filter(nw.col(DEPTH) >= 1).select(C, DEPTH)
+
+
+def _any_window(step_ev: nw.LazyFrame, steps: list[str], win: int) -> nw.LazyFrame:
+    """Every step event's time ``t0`` is tried as the window's start: step k counts when its
+    first event at or after ``t0`` falls within ``win``.
+
+    Equality joins only: the starts are ranked among the events (before those at their own
+    time), so the count of step-k events before a start, plus one, is the rank of the step-k
+    event to look up.
+    """
+    with_first = step_ev.filter(steps[0] == P).select(C).unique()
+    events = step_ev.join(with_first, on=CUST, how="semi")
+    starts = events.select(C, T).unique()
+    rows = nw.concat(
+        [
+            starts.select(C, T, nw.lit(None).cast(nw.String).alias(TOUCH), nw.lit(0).alias(EVT)),
+            events.select(C, T, P, nw.lit(1).alias(EVT)),
+        ],
+        how="vertical",
+    )
+    for k, step in enumerate(steps, start=1):
+        seen = nw.when(step == P).then(1).otherwise(0).cum_sum()
+        rows = rows.with_columns(seen.over(CUST, order_by=[TIME, EVT]).alias(f"__seen_{k}"))
+    state = rows.filter(nw.col(EVT) == 0).select(
+        C, T, *[(nw.col(f"__seen_{k}") + 1).alias(f"__want_{k}") for k in range(1, len(steps) + 1)]
+    )
+    reached, depth = nw.lit(1), nw.lit(0)
+    for k, step in enumerate(steps, start=1):
+        target = rows.filter((nw.col(EVT) == 1) & (step == P)).select(
+            C, nw.col(f"__seen_{k}").alias(f"__rank_{k}"), T.alias(f"t_{k}")
+        )
+        state = state.join(
+            target, left_on=[CUST, f"__want_{k}"], right_on=[CUST, f"__rank_{k}"], how="left"
+        )
+        ok = ~nw.col(f"t_{k}").is_null() & (nw.col(f"t_{k}") - T <= win)
+        reached = reached * nw.when(ok).then(1).otherwise(0)
+        depth = depth + reached
+    per = (
+        state.with_columns(depth.cast(nw.Int64).alias(DEPTH))
+        .group_by(CUST)
+        .agg(nw.col(DEPTH).max())
+    )
     return per.filter(nw.col(DEPTH) >= 1).select(C, DEPTH)
