@@ -75,6 +75,14 @@ def test_tiny_log_on_duckdb(ev):
     assert same(ev, "duckdb", ["shop", "web"], mode="any")["n_customers"].to_list() == [3, 3]
 
 
+def test_without_event_order_ties_go_by_touchpoint_name(ev):
+    """a's call and shop share 10:00 (input order: call, shop): without ``event_order`` the
+    engine orders them by name, which here is the input order, so the results still agree."""
+    for mode in ("ordered", "strict"):
+        got = same(ev.drop("score"), "duckdb", ["web", "call", "shop"], mode=mode)
+        assert got["n_customers"].to_list() == [3, 1, 1]
+
+
 @pytest.mark.parametrize("mode", ["ordered", "strict", "any"])
 @pytest.mark.parametrize("window", [None, "1d"])
 @pytest.mark.parametrize("by", [None, "channel"])

@@ -92,6 +92,17 @@ def test_tiny_log_on_duckdb(ev, customers):
     assert {"web → shop", "call → shop"} <= set(got["touchpoint"])
     got = same(j.removal_effects, ev, customers, "duckdb", outcome="churned")
     assert got["n_customers"].sum() > 0
+    # without event_order the 10:00 tie (call, shop) goes by name: the input order here
+    got = same(
+        j.pain_points,
+        ev.drop("event_order"),
+        customers,
+        "duckdb",
+        outcome="churned",
+        min_base=1,
+        edges=True,
+    )
+    assert got.filter(touchpoint="call → shop")["n_passed"].to_list() == [1]
 
 
 @pytest.mark.parametrize("edges", [False, True])
