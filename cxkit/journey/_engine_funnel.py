@@ -6,18 +6,20 @@ the polars path's own code, so the results are the same frames. Each customer's 
 numbered in the order of :data:`cxkit.journey._engine.ORDER` (time, then ``event_order`` or the
 touchpoint), the engine's stand-in for the polars path's row order:
 
-* ``"ordered"``: the earliest step 1 (every step 1 with a ``window``), then step by step the
-  next occurrence after the previous step — one join and ``min`` per step, the same greedy
-  earliest match as the polars path's as-of joins;
+* ``"ordered"`` without a window: per customer, step k is the first of its events after step
+  k − 1 (window minima over the customer, no joins); with a window, every step 1 starts a
+  chain: each step event points at the next event of each step (by its rank among that
+  step's events) and the chains follow the pointers (equality joins only), cut where a step
+  falls outside the window — the polars path's greedy earliest match;
 * ``"strict"``: the next ``K − 1`` events of every step 1 (``shift(-j)`` over the customer);
-* ``"any"``: which steps a customer did (with a ``window``: within ``window`` after each
-  step event, one range join).
+* ``"any"``: which steps a customer did; with a ``window``, from each step event's time the
+  first event of each step at or after it, looked up by rank (equality joins).
 
-Modes that need each customer's events in order (``"ordered"``, ``"strict"``, and ``by=``,
-whose group is the value on the first event) run on the engines in :data:`ORDERED_ENGINES`,
-where ordered windows (``over(order_by=)``) are verified by the tests; elsewhere they raise
-:class:`~cxkit.errors.CxDataError`, and ``mode="any"`` without ``by`` (plain group-bys and
-joins) still runs.
+Modes that need each customer's events in order (``"ordered"``, ``"strict"``, ``"any"`` with
+a window, and ``by=``, whose group is the value on the first event) run on the engines in
+:data:`ORDERED_ENGINES`, where ordered windows (``over(order_by=)``) are verified by the
+tests; elsewhere they raise :class:`~cxkit.errors.CxDataError`, and ``mode="any"`` without a
+window or ``by`` (plain group-bys) still runs.
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ import polars as pl
 
 from cxkit.errors import CxDataError
 from cxkit.io.engines import collect, engine_name
-from cxkit.journey._engine import CUST, ORDER, TIME, TOUCH, engine_events, touchpoint_names
+from cxkit.journey._engine import (
+    CUST,
+    ORDER,
+    ORDER_COL,
+    TIME,
+    TOUCH,
+    engine_events,
+    touchpoint_names,
+)
 from cxkit.journey._events import TOUCH as POLARS_TOUCH
 from cxkit.journey._events import warn_unknown
 
@@ -58,7 +68,7 @@ def funnel_table(
 
     The same table as the polars path builds, for its ``_per_step``.
     """
-    _check_modes(events, mode, by_cols)
+    _check_modes(events, mode, window, by_cols)
     ev = engine_events(events, customer, time, touchpoint, keep=by_cols)
     names = touchpoint_names(ev)
     warn_unknown(
@@ -89,19 +99,20 @@ def funnel_table(
     ).with_columns(pl.col(r"^m_\d+$").cast(pl.Int64)), pl.Duration("us")
 
 
-def _check_modes(events: Any, mode: str, by_cols: list[str]) -> None:
-    """Refuse, with the modes that do run, what needs ordered windows on an unverified engine."""
+def _check_modes(events: Any, mode: str, window: _dt.timedelta | None, by_cols: list[str]) -> None:
+    """Refuse, with what does run, what needs ordered windows on an unverified engine."""
     name = engine_name(events)
-    if name in ORDERED_ENGINES or (mode == "any" and not by_cols):
+    if name in ORDERED_ENGINES or (mode == "any" and window is None and not by_cols):
         return
-    what = f"mode={mode!r}" if mode != "any" else "by="
+    what = f"mode={mode!r}" if mode != "any" else ("window=" if window is not None else "by=")
     raise CxDataError(
         f"funnel({what}) needs each customer's events in order, which cxkit runs in "
-        f"{', '.join(sorted(ORDERED_ENGINES))}; on {name} only mode='any' without by= runs.",
+        f"{', '.join(sorted(ORDERED_ENGINES))}; on {name} only mode='any' without window= "
+        "or by= runs.",
         source="events",
         rule="ordered funnels run on engines with ordered windows",
-        hint="use mode='any' without by=, or read the table through DuckDB or Spark "
-        "(or collect it to polars when it fits in memory)",
+        hint="use mode='any' without window= or by=, or read the table through DuckDB or "
+        "Spark (or collect it to polars when it fits in memory)",
     )
 
 
@@ -127,7 +138,7 @@ def _ordered(ev: nw.LazyFrame, steps: list[str], win: int | None) -> nw.LazyFram
 
     Only the order among the steps' events matters, so only they are numbered.
     """
-    step_ev = _numbered(ev.filter(P.is_in(steps)).select(C, T, P, nw.col(ORDER[1])))
+    step_ev = _numbered(ev.filter(P.is_in(steps)).select(C, T, P, nw.col(ORDER_COL)))
     if win is None:  # the earliest start dominates: per-customer minima, no joins
         return _ordered_first(step_ev, steps)
     return _best(_ordered_chains(step_ev, steps, win), "start", len(steps))

@@ -53,7 +53,7 @@ def funnel(
         medians in microseconds). Engines have no row order: ties in time are broken by an
         ``event_order`` column when there is one, else by touchpoint name (with a warning).
         All modes, windows and ``by`` run on DuckDB and Spark; on other engines only
-        ``mode="any"`` without ``by`` runs (a ``CxDataError`` says so).
+        ``mode="any"`` without ``window`` or ``by`` runs (a ``CxDataError`` says so).
     steps : list of str
         Touchpoint names, in funnel order (a name may repeat except in ``"any"`` mode).
     mode : {"ordered", "strict", "any"}
