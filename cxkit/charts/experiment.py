@@ -1,13 +1,8 @@
 """Experiment charts: each takes a result frame of :mod:`cxkit.experiment`, returns a chart.
 
-============================  ===========================================================
-:func:`forest_plot`           ``Analysis.effects`` or ``Analysis.segments`` → effects with
-                              their CIs, one panel per metric (its own unit), a zero line
-:func:`distribution_chart`    :func:`~cxkit.experiment.distribution` → the metric per arm
-:func:`checks_badge`          ``Analysis.checks`` → the SRM / response-rate badge
-:func:`sequential_chart`      :func:`~cxkit.experiment.monitor` → always-valid intervals
-                              narrowing look by look, the naive interval faint beside them
-============================  ===========================================================
+:func:`forest_plot` (effects with their intervals, one panel per metric in its own unit),
+:func:`distribution_chart` (a metric per arm), :func:`checks_badge` (the SRM / response-rate
+badge), :func:`sequential_chart` (always-valid intervals narrowing look by look).
 
 Labels from data (metric, arm and segment names) are data values rendered as SVG text,
 never markup.
@@ -107,7 +102,8 @@ def forest_plot(
         rate) and the guardrails' non-inferiority margins (drawn as a red dotted line on
         the side that would be worse).
     title : str, optional
-        Chart title.
+        Chart title; by default "Difference from control, per metric" (what it shows, not
+        the page's title).
     level : float
         Confidence level of the intervals (``1 − alpha`` of the analysis), for the subtitle.
 
@@ -157,26 +153,19 @@ def forest_plot(
         .resolve_scale(x="independent", y="independent")
     )
     return chart.properties(
-        title=alt.Title(title or "Effects with confidence intervals", subtitle=subtitle)
+        title=alt.Title(title or "Difference from control, per metric", subtitle=subtitle)
     )
 
 
 def _forest_marks(frame: pl.DataFrame, y: alt.Y) -> tuple:
     """Reference lines (no effect, margin), invisible ends, interval rules and effect dots."""
-    seg = "segment" in frame.columns
+    tips = [("panel:N", "Metric"), ("arm:N", "Arm"), ("segment:N", "Segment"),
+            ("effect:Q", "Difference"), ("ci_low:Q", "Interval low"), ("ci_high:Q", "Interval high"),
+            ("p_adj:Q", "p-value (corrected)"), ("verdict:N", "Verdict")]  # fmt: skip
     tooltip = [
-        alt.Tooltip("panel:N", title="metric"),
-        alt.Tooltip("arm:N", title="arm"),
-        *([alt.Tooltip("segment:N", title="segment")] if seg else []),
-        alt.Tooltip("effect:Q", title="difference", format=".3g"),
-        alt.Tooltip("ci_low:Q", title="interval low", format=".3g"),
-        alt.Tooltip("ci_high:Q", title="interval high", format=".3g"),
-        *(
-            [alt.Tooltip("p_adj:Q", title="p-value (corrected)", format=".3g")]
-            if "p_adj" in frame.columns
-            else []
-        ),
-        alt.Tooltip("verdict:N", title="verdict"),
+        alt.Tooltip(f, title=t, **({"format": ".3g"} if f.endswith(":Q") else {}))
+        for f, t in tips
+        if f.split(":")[0] in frame.columns
     ]
     lines = [name for name in _LINES if frame[name].is_not_null().any()]
     base = alt.Chart()
@@ -219,20 +208,41 @@ def _forest_marks(frame: pl.DataFrame, y: alt.Y) -> tuple:
     return zero, ends, rule, point
 
 
+_YES_NO = ("No", "Yes")
+
+
+def _axis_title(metric: str | None) -> str:
+    """The x-axis title: the metric in reader words with its unit (``Handle time (s)``)."""
+    if not metric:
+        return "Value"
+    words = _metric_words(metric)
+    unit = METRIC_UNITS.get(metric)
+    return words[:1].upper() + words[1:] + (f" ({unit})" if unit else "")
+
+
 @builder
-def distribution_chart(dist: pl.DataFrame, *, title: str | None = None) -> alt.Chart:
+def distribution_chart(
+    dist: pl.DataFrame, *, title: str | None = None, metric: str | None = None
+) -> alt.Chart:
     """Distribution of a metric per arm: grouped bars for ratings, step lines for histograms.
 
     Parameters
     ----------
     dist : polars.DataFrame
         From :func:`cxkit.experiment.distribution`.
+    title : str, optional
+        Chart title.
+    metric : str, optional
+        The metric (or column) shown: names the x axis in reader words with its unit, from
+        ``cxkit.schema`` (``"resolved"`` → "Resolution", ``"handle_time"`` → "Handle time
+        (s)"); without it the axis is "Value".
 
     Returns
     -------
     altair.Chart
-        Share of each arm's units per value (ratings, 0/1) or per bin (continuous metrics);
-        the open last bin of a histogram is labelled in the subtitle.
+        Share of each arm's units per value (ratings; a yes/no metric's 0 and 1 as "No" and
+        "Yes") or per bin (continuous metrics); the open last bin of a histogram is labelled
+        in the subtitle. The legend is titled "Arm".
 
     Examples
     --------
@@ -241,32 +251,49 @@ def distribution_chart(dist: pl.DataFrame, *, title: str | None = None) -> alt.C
     ...                   "n": [3, 4], "share": [1.0, 1.0]})
     >>> distribution_chart(d).mark
     'bar'
+    >>> yes_no = pl.DataFrame({"arm": ["a", "a"], "bin_low": [0.0, 1.0], "bin_high": [0.0, 1.0],
+    ...                        "n": [3, 7], "share": [0.3, 0.7]})
+    >>> spec = distribution_chart(yes_no, metric="resolved").to_dict()
+    >>> spec["encoding"]["x"]["title"], spec["encoding"]["x"]["sort"]
+    ('Resolution', ['No', 'Yes'])
     """
     need(dist, ["arm", "bin_low", "bin_high", "n", "share"], "distribution_chart", "distribution()")
     discrete = (
         dist.filter(pl.col("bin_high").is_null() | (pl.col("bin_low") != pl.col("bin_high"))).height
         == 0
     )
-    colour = alt.Color("arm:N", title="arm", legend=alt.Legend(orient="bottom"))
+    x_title = _axis_title(metric)
+    colour = alt.Color("arm:N", title="Arm", legend=alt.Legend(orient="bottom"))
     tooltip = [
-        "arm:N",
-        alt.Tooltip("bin_low:Q", title="value"),
-        "n:Q",
-        alt.Tooltip("share:Q", format=".1%"),
+        alt.Tooltip("arm:N", title="Arm"),
+        alt.Tooltip("bin_low:Q", title=x_title),
+        alt.Tooltip("n:Q", title="Units", format=","),
+        alt.Tooltip("share:Q", title="Share of the arm's units", format=".1%"),
     ]
+    y = alt.Y("share:Q", title="Share of units", axis=alt.Axis(format="%"))
+    yes_no = discrete and dist["bin_low"].is_in([0.0, 1.0]).all()
+    if yes_no:  # a yes/no metric: its 0 and 1 in words
+        dist = dist.with_columns(
+            pl.when(pl.col("bin_low") == 1)
+            .then(pl.lit(_YES_NO[1]))
+            .otherwise(pl.lit(_YES_NO[0]))
+            .alias("answer")
+        )
+        tooltip[1] = alt.Tooltip("answer:N", title=x_title)
     if discrete:
+        x = (
+            alt.X("answer:N", title=x_title, sort=list(_YES_NO), axis=alt.Axis(labelAngle=0))
+            if yes_no
+            else alt.X("bin_low:O", title=x_title, axis=alt.Axis(labelAngle=0))
+        )
         chart = (
             alt.Chart(dist)
             .mark_bar()
-            .encode(
-                x=alt.X("bin_low:O", title="value"),
-                xOffset="arm:N",
-                y=alt.Y("share:Q", title="share of units", axis=alt.Axis(format="%")),
-                color=colour,
-                tooltip=tooltip,
-            )
+            .encode(x=x, xOffset="arm:N", y=y, color=colour, tooltip=tooltip)
         )
-        subtitle = "share of each arm's units per value"
+        subtitle = "share of each arm's units " + (
+            "answering no and yes" if yes_no else "per value"
+        )
     else:
         open_bin = dist.filter(pl.col("bin_high").is_null())
         plot = dist.with_columns(
@@ -277,12 +304,7 @@ def distribution_chart(dist: pl.DataFrame, *, title: str | None = None) -> alt.C
         chart = (
             alt.Chart(plot)
             .mark_line(interpolate="step-after")
-            .encode(
-                x=alt.X("bin_low:Q", title="value"),
-                y=alt.Y("share:Q", title="share of units", axis=alt.Axis(format="%")),
-                color=colour,
-                tooltip=tooltip,
-            )
+            .encode(x=alt.X("bin_low:Q", title=x_title), y=y, color=colour, tooltip=tooltip)
         )
         subtitle = "share of each arm's units per bin"
         if open_bin.height:
@@ -338,6 +360,9 @@ def checks_badge(checks: pl.DataFrame) -> alt.Chart:
     )
 
 
+_LOOK_COLUMNS = ["metric", "arm", "period", "effect", "ci_low", "ci_high", "naive_ci_low",
+                 "naive_ci_high", "n_control", "n_treatment", "control_value", "treatment_value",
+                 "p_value"]  # fmt: skip
 _INTERVALS = ("always-valid interval", "naive interval (one planned look only)")
 
 
@@ -460,26 +485,7 @@ def sequential_chart(
     >>> [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
     ['rule', 'point', 'rule', 'point']
     """
-    need(
-        looks,
-        [
-            "metric",
-            "arm",
-            "period",
-            "effect",
-            "ci_low",
-            "ci_high",
-            "naive_ci_low",
-            "naive_ci_high",
-            "n_control",
-            "n_treatment",
-            "control_value",
-            "treatment_value",
-            "p_value",
-        ],
-        "sequential_chart",
-        "cx.experiment.monitor()",
-    )
+    need(looks, _LOOK_COLUMNS, "sequential_chart", "cx.experiment.monitor()")
     frame = _sequential_frame(looks, proportions)
     order = looks.sort("period")["period"].cast(pl.String).unique(maintain_order=True).to_list()
     x = alt.X(

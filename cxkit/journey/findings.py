@@ -156,14 +156,15 @@ def _window(within: str) -> str:
     return text
 
 
-def emotion_finding(curve: pl.DataFrame) -> str | None:
+def emotion_finding(curve: pl.DataFrame, *, scale: str = "1–5") -> str | None:
     """The low point of the emotion curve (:func:`cxkit.journey.stage_scores`), among the
-    points with an adequate base.
+    points with an adequate base, on the scores' ``scale`` (said once: "on the 1–5 scale";
+    ``""`` when the scores have no fixed scale).
 
     >>> c = pl.DataFrame({"step": [1, 2], "touchpoint": ["web", "call"], "estimate": [4.1, 2.9],
     ...     "ci_low": [4.0, 2.8], "ci_high": [4.2, 3.0], "n": [900, 450], "base_flag": ["ok", "ok"]})
     >>> emotion_finding(c)
-    'The low point of the emotion curve is call: mean score 2.90 (95% interval 2.80 to 3.00, n = 450).'
+    'The low point of the emotion curve is call: mean score 2.90 on the 1–5 scale (95% interval 2.80 to 3.00, n = 450).'
     """
     ok = curve.filter((pl.col("base_flag") == "ok") & pl.col("estimate").is_not_null())
     if not ok.height:
@@ -171,8 +172,8 @@ def emotion_finding(curve: pl.DataFrame) -> str | None:
     name = curve.columns[1]  # the touchpoint (or stage) column follows the step
     low = ok.sort("estimate").row(0, named=True)
     return (
-        f"The low point of the emotion curve is {low[name]}: mean score {low['estimate']:.2f} "
-        f"(95% interval {low['ci_low']:.2f} to {low['ci_high']:.2f}, n = {low['n']:,})."
+        f"The low point of the emotion curve is {low[name]}: mean score {low['estimate']:.2f}"
+        f"{f' on the {scale} scale' if scale else ''} (95% interval {low['ci_low']:.2f} to {low['ci_high']:.2f}, n = {low['n']:,})."
     )
 
 
@@ -252,6 +253,7 @@ def journey_findings(
     within: str = "7d",
     contacts_named: bool = True,
     curve: pl.DataFrame | None = None,
+    score_scale: str = "1–5",
     pain: pl.DataFrame | None = None,
     removal: pl.DataFrame | None = None,
     outcome: str | None = None,
@@ -260,7 +262,7 @@ def journey_findings(
 ) -> list[str]:
     """Every journey finding that applies, in headline order: the outcome finding (pain point)
     first, then the journeys themselves, then the Markov description. Frames left ``None``
-    are skipped.
+    are skipped. ``score_scale`` is the scale of the curve's scores ("1–5").
 
     Examples
     --------
@@ -282,7 +284,7 @@ def journey_findings(
             repeat_finding(repeats, within=within, min_base=min_base, contacts_named=contacts_named)
         )
     if curve is not None:
-        lines.append(emotion_finding(curve))
+        lines.append(emotion_finding(curve, scale=score_scale))
     if removal is not None and outcome:
         lines.append(removal_finding(removal, outcome=outcome))
     return [x for x in lines if x]

@@ -256,13 +256,16 @@ def table_html(
     percent: Iterable[str] = (),
     max_rows: int = 50,
     caption: str | None = None,
+    columns: Iterable[str] | None = None,
 ) -> str:
     """Render ``frame`` as an escaped HTML table string (see :func:`table`).
 
     Headers are reader words from ``cxkit.schema.COLUMN_LABELS``; ``ci_low`` / ``ci_high``
     become one interval column "a to b"; in a wide frame the technical columns
     (``schema.TECHNICAL_COLUMNS``: ``n_eff``, ``p_value``, ``se``, …) move into a collapsed
-    "More columns" table beside the first column.
+    "More columns" table beside the first column. ``columns`` names the columns to keep
+    visible after the first (``"ci_low"`` or ``"ci"`` for the interval); every other column
+    goes into "More columns" — for a table whose useful columns the kit cannot guess.
 
     >>> print(table_html(pl.DataFrame({"touchpoint": ["<b>x</b>"], "share": [0.5]}), percent=["share"]))
     <table class="cx-table"><thead><tr><th>Touchpoint</th><th>Share</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td><td>50.0%</td></tr></tbody></table>
@@ -273,11 +276,14 @@ def table_html(
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     extra = [c for c in shown.columns[1:] if c in TECHNICAL_COLUMNS]
     plain = [c for c in shown.columns[1:] if c not in extra]
-    if len(plain) >= _VISIBLE:  # still too wide: the reader's columns first, the rest below
+    if columns is not None:  # the caller's choice of visible columns, in the frame's order
+        wanted = {"ci" if c in ("ci_low", "ci_high") else c for c in columns}
+        extra = [c for c in shown.columns[1:] if c not in wanted]
+    elif len(plain) >= _VISIBLE:  # still too wide: the reader's columns first, the rest below
         keep = [c for c in plain if c in _KEEP][: _VISIBLE - 1]
         keep = (keep + [c for c in plain if c not in keep])[: _VISIBLE - 1]
         extra = [c for c in shown.columns[1:] if c not in keep]
-    if shown.width <= _VISIBLE or not extra:
+    if not extra or (columns is None and shown.width <= _VISIBLE):
         out = _html_table(shown, pct, cap)
     else:
         main = shown.drop(extra)
@@ -300,12 +306,17 @@ def table(
     percent: Iterable[str] = (),
     max_rows: int = 50,
     caption: str | None = None,
+    columns: Iterable[str] | None = None,
 ) -> None:
     """Display a result frame as an HTML table with every cell escaped.
 
     Shares listed in ``percent`` are shown as %; p-values as ``<0.001`` or 3 decimals.
+    ``columns`` names the columns shown after the first; the others go into an expandable
+    "More columns" table (see :func:`table_html`).
     """
-    html_text = table_html(frame, percent=percent, max_rows=max_rows, caption=caption)
+    html_text = table_html(
+        frame, percent=percent, max_rows=max_rows, caption=caption, columns=columns
+    )
     _show(Shown(html_text, table_text(frame, percent=percent, max_rows=max_rows, caption=caption)))
 
 

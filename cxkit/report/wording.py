@@ -60,6 +60,14 @@ __all__ = [
 
 #: The kinds of number the wording knows (``kind=`` choices).
 KINDS = ("proportion", "nps", "mean", "count")
+
+#: Units of means the schema leaves without one (``schema.METRIC_UNITS`` wins): a rating mean
+#: moves in points of its scale, a ratio per its denominator, a count in what it counts.
+MEAN_UNITS = {"csat": POINTS, "ces": POINTS, "score": POINTS, "contacts_per_order": "per order",
+              "sum_gamerounds": "rounds"}  # fmt: skip
+#: The usual scale of a rating mean, said once after its number (pass ``scale=`` when yours
+#: differs): CSAT 1–5 and CES 1–7 as the sample data and most surveys ask them.
+RATING_SCALES = {"csat": "1–5", "ces": "1–7", "score": "1–5"}
 _SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
 
 
@@ -154,7 +162,15 @@ def decision_label(decision: str) -> str:
 def _unit(name: str | None, unit: str | None) -> str:
     if unit is not None:
         return unit
-    return METRIC_UNITS.get(str(name), "") if name else ""
+    return METRIC_UNITS.get(str(name)) or MEAN_UNITS.get(str(name), "") if name else ""
+
+
+def _scale(name: str, kind: str, scale: str | None) -> str:
+    """`` on the 1–5 scale`` for a rating mean (``scale=`` or ``RATING_SCALES``), else ``""``."""
+    if _kind(kind) != "mean":
+        return ""
+    scale = RATING_SCALES.get(str(name)) if scale is None else scale
+    return f" on the {scale} scale" if scale else ""
 
 
 def _num(v: float, digits: int, signed: bool) -> str:
@@ -203,6 +219,7 @@ def _diff(v: float, kind: str, signed: bool, size: float | None = None) -> str:
     x = v * scale if signed else abs(v * scale)
     big = abs(x) if size is None else abs(size * scale)
     digits = 1 if big >= 0.1 or big == 0 else 2
+    digits = 2 if k == "mean" and 0.1 <= big < 1 else digits  # 0.25 on a 1–5 scale, not 0.3
     digits = 3 if k == "mean" and 0 < big < 0.01 else digits
     return _num(x, digits, signed)
 
@@ -276,12 +293,15 @@ def change(
     clear: bool | None = None,
     unit: str | None = None,
     subject: str = "",
+    scale: str | None = None,
 ) -> str:
     """One sentence for a difference: its direction, size and interval, and whether it is clear.
 
     ``clear`` (default: ``p < alpha``) says whether the data settle the direction. A result that
     is not clear says the data cannot tell, with the interval; it never says "unchanged".
-    ``subject`` names what changed it (``"The new script"``).
+    ``subject`` names what changed it (``"The new script"``). Every number carries its unit:
+    ``unit=`` or the metric's (``schema.METRIC_UNITS``, then ``MEAN_UNITS``); a rating mean
+    also names its scale (``scale="1–10"``, by default ``RATING_SCALES``: CSAT 1–5).
 
     Examples
     --------
@@ -289,6 +309,8 @@ def change(
     'With the new script, handle time fell 21.3 s (-25.6 to -17.0 s), statistically clear.'
     >>> change("nps", 19.1, 13.3, 25.0, kind="nps", clear=True)
     'NPS rose 19.1 pts (13.3 to 25.0 pts), statistically clear.'
+    >>> change("csat", 0.254, 0.183, 0.325, clear=True)
+    'CSAT rose 0.25 pts (0.18 to 0.33 pts on the 1–5 scale), statistically clear.'
     >>> change("csat", None, None, None)
     'CSAT could not be estimated (too few answers).'
     """
@@ -296,7 +318,7 @@ def change(
     if _missing(effect):
         return f"{_cap(label)} could not be estimated (too few answers)."
     u = _unit(name, unit)
-    ci = interval(ci_low, ci_high, kind=kind, unit=u)
+    ci = interval(ci_low, ci_high, kind=kind, unit=u) + _scale(name, kind, scale)
     is_clear = clarity(p, alpha) == "statistically clear" if clear is None else clear
     if is_clear and effect != 0:
         size = difference(effect, kind=kind, unit=u, signed=False)
@@ -318,8 +340,10 @@ def guardrail(
     kind: str = "mean",
     higher_is_better: bool = True,
     unit: str | None = None,
+    scale: str | None = None,
 ) -> str:
-    """One sentence for a guardrail: held within its margin, breached, or not yet settled.
+    """One sentence for a guardrail: held within its margin, breached, or not yet settled
+    (units and scales as in :func:`change`).
 
     Examples
     --------
@@ -334,7 +358,7 @@ def guardrail(
     u = _unit(name, unit)
     if _missing(effect):
         return f"Guardrail {label} could not be estimated (too few answers)."
-    ci = interval(ci_low, ci_high, kind=kind, unit=u)
+    ci = interval(ci_low, ci_high, kind=kind, unit=u) + _scale(name, kind, scale)
     eff = difference(effect, kind=kind, unit=u)
     marg = (
         f"its {difference(margin, kind=kind, unit=u, signed=False)} margin"

@@ -232,3 +232,35 @@ def test_forest_plot_legend_in_words(guarded):
         for enc in layer["encoding"].values():
             if isinstance(enc, dict) and "title" in enc and enc["title"]:
                 assert "_" not in enc["title"]
+
+
+def test_distribution_chart_yes_no_metric_in_words(data):
+    """A yes/no metric shows No/Yes (not 0/1), the axis is the metric's label, the legend "Arm"."""
+    dist = ex.distribution(data, column="resolved")
+    spec = cx.charts.distribution_chart(dist, metric="resolved").to_dict()
+    enc = spec["encoding"]
+    assert enc["x"]["field"] == "answer" and enc["x"]["title"] == "Resolution"
+    assert enc["x"]["sort"] == ["No", "Yes"]
+    assert enc["color"]["title"] == "Arm"
+    rows = spec["datasets"][spec["data"]["name"]]
+    yes = {r["arm"]: r["share"] for r in rows if r["answer"] == "Yes"}
+    assert yes["control"] == pytest.approx(
+        data.filter(pl.col("arm") == "control")["resolved"].cast(pl.Float64).mean()
+    )
+    svg = _svg(cx.charts.distribution_chart(dist, metric="resolved"))
+    assert ">No<" in svg and ">Yes<" in svg and ">Arm<" in svg and ">value<" not in svg
+    # a rating keeps its values, a continuous metric names its unit; no metric: "Value"
+    csat = cx.charts.distribution_chart(ex.distribution(data, column="csat"), metric="csat")
+    assert csat.to_dict()["encoding"]["x"]["title"] == "CSAT"
+    hist = ex.distribution(data, column="handle_time")
+    enc = cx.charts.distribution_chart(hist, metric="handle_time").to_dict()["encoding"]
+    assert enc["x"]["title"] == "Handle time (s)" and enc["color"]["title"] == "Arm"
+    assert cx.charts.distribution_chart(hist).to_dict()["encoding"]["x"]["title"] == "Value"
+    tips = [t["title"] for t in enc["tooltip"]]
+    assert not any("_" in t for t in tips)
+
+
+def test_forest_plot_default_title_says_what_it_shows(result):
+    spec = cx.charts.forest_plot(result).to_dict()
+    assert spec["title"]["text"] == "Difference from control, per metric"
+    assert "percentage points" in spec["title"]["subtitle"]

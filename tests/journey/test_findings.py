@@ -70,9 +70,11 @@ def test_repeat_and_funnel_and_emotion_sentences():
                           "ci_high": [4.2, 3.0, 2.0], "n": [900, 1450, 3],
                           "base_flag": ["ok", "ok", "small_base"]})
     assert jf.emotion_finding(curve) == (
-        "The low point of the emotion curve is call: mean score 2.90 (95% interval 2.80 to 3.00, "
-        "n = 1,450)."
+        "The low point of the emotion curve is call: mean score 2.90 on the 1–5 scale (95% "
+        "interval 2.80 to 3.00, n = 1,450)."
     )
+    assert "on the 0–10 scale" in jf.emotion_finding(curve, scale="0–10")
+    assert " scale" not in jf.emotion_finding(curve, scale="")  # no fixed scale: none said
 
 
 def test_journey_findings_in_headline_order_without_snake_case():

@@ -280,9 +280,13 @@ def test_index_shows_each_ab_verdict(opened):
 
 # A/B reports: a distribution chart for every primary metric (issue 12), drawn in section 4
 _AB_DISTRIBUTIONS = {
-    "service_ab_test": ["Resolution", "Handle time, median handle time",
-                        "Contacts per unit (numerator of contacts per order)",
-                        "CSAT", "NPS"],
+    "service_ab_test": [
+        "Resolution",
+        "Handle time, median handle time",
+        "Contacts per unit, the count behind contacts per order",
+        "CSAT",
+        "NPS",
+    ],
     "cookie_cats_ab_test": ["1-day retention", "7-day retention", "Game rounds played"],
 }
 _DISTRIBUTIONS_JS = """() => {
@@ -320,3 +324,22 @@ def test_ab_report_draws_a_distribution_for_every_primary_metric(browser, pages,
         assert drawn[0]["marks"] >= 2 and drawn[0]["width"] > 100, drawn[0]
     # arm codes are shown in readers' words in the charts too
     assert not any("gate_30" in c["text"] or "new_script" in c["text"] for c in charts)
+    # legends titled "Arm", axes named by the metric; yes/no metrics read No / Yes, not 0 / 1
+    for c in charts:
+        words = c["text"].split(" | ")
+        assert "Arm" in words and "arm" not in words and "value" not in words, words[:12]
+    yes_no = {"service_ab_test": "Resolution", "cookie_cats_ab_test": "7-day retention"}[name]
+    words = next(c for c in charts if yes_no in c["text"].split(" | "))["text"].split(" | ")
+    assert "No" in words and "Yes" in words and "0" not in words, words
+
+
+@pytest.mark.parametrize("name", [n for n in _AB_DISTRIBUTIONS if n in CONFIGURED])
+def test_ab_forest_plot_has_its_own_title(pages, name):
+    """The forest plot says what it shows; it does not repeat the page title (issue 12)."""
+    import re
+
+    page = pages[name].read_text(encoding="utf-8")
+    title = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1).strip()
+    assert "Difference from control, per metric" in page
+    words = title.split(" (")[0]  # the page title without "(sample data)"
+    assert not any(words in svg for svg in re.findall(r"<svg.*?</svg>", page, re.S))

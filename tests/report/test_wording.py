@@ -86,3 +86,34 @@ def test_durations_read_like_a_person_would_say_them():
 
 def test_snake_case_detector_finds_identifiers_only():
     assert w.snake_case_words("retention_1 unchanged; Leg room; 3.7 to 7.5 pts") == ["retention_1"]
+
+
+def test_every_number_carries_its_unit_rating_means_name_their_scale():
+    """Issue 12 follow-up: "CSAT rose 0.3" had no scale and no unit; a ratio had no unit."""
+    csat = w.change("csat", 0.254, 0.183, 0.325, clear=True)
+    assert csat == "CSAT rose 0.25 pts (0.18 to 0.33 pts on the 1–5 scale), statistically clear."
+    ces = w.change("ces", -0.4, -0.6, -0.2, clear=True)
+    assert "fell 0.40 pts" in ces and "on the 1–7 scale" in ces
+    ten = w.change("csat", 0.254, 0.183, 0.325, clear=True, scale="1–10")
+    assert ten.endswith("pts on the 1–10 scale), statistically clear.")
+    unclear = w.change("csat", 0.02, -0.05, 0.09, clear=False)
+    assert unclear == (
+        "The data cannot tell whether CSAT changed: +0.02 pts, somewhere between -0.05 and "
+        "+0.09 pts on the 1–5 scale."
+    )
+    ratio = w.change("contacts_per_order", -0.044, -0.07, -0.02, clear=True)
+    assert ratio == (
+        "Contacts per order fell 0.04 per order (-0.07 to -0.02 per order), statistically clear."
+    )
+    rounds = w.change("sum_gamerounds", -1.2, -3.7, 1.4, clear=False)
+    assert "-1.2 rounds" in rounds and "+1.4 rounds" in rounds
+    # a proportion and NPS stay in points with no scale; a unit given wins over the tables
+    assert "scale" not in w.change("resolved", 0.056, 0.037, 0.075, kind="proportion", p=0.001)
+    assert w.change("csat", 0.3, 0.1, 0.5, clear=True, unit="stars", scale="") == (
+        "CSAT rose 0.30 stars (0.10 to 0.50 stars), statistically clear."
+    )
+    held = w.guardrail("csat", -0.05, -0.1, 0.0, margin=0.2, decision="within_margin")
+    assert "pts on the 1–5 scale" in held and "0.20 pts margin" in held
+    rows = [dict(metric="csat", kind="mean", role="primary", decision="better",
+                 effect=0.254, ci_low=0.183, ci_high=0.325)]  # fmt: skip
+    assert w.verdict(rows) == "Roll out: CSAT up 0.25 pts (0.18 to 0.33)."
