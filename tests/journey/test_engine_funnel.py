@@ -1,6 +1,7 @@
 """cx.journey.funnel on engine frames (DuckDB, Spark) equals the polars path: exact counts and
-medians, on the tiny log, the sample data and the public helpdesk log, with windows and by=;
-modes that need ordered windows are refused, naming where they run, on other engines.
+medians, on the tiny log, random logs with ties, the sample data and the public helpdesk and
+receipt logs, with windows and by=; modes that need ordered windows are refused, naming where
+they run, on other engines.
 
 The frames carry an ``event_order`` column (their row order): engines have no row order, and
 with it ties in time are broken as the polars path breaks them (input order).
@@ -109,6 +110,30 @@ def test_random_logs_with_ties_on_duckdb(random_log, seed, mode):
 def test_helpdesk_on_duckdb(helpdesk, mode, window, by):
     got = same(helpdesk, "duckdb", HELPDESK, mode=mode, window=window, by=by)
     assert got.filter(pl.col("step") == "Resolve ticket")["n_customers"].sum() > 1000
+
+
+RECEIPT = [
+    "Confirmation of receipt",
+    "T02 Check confirmation of receipt",
+    "T04 Determine confirmation of receipt",
+    "T05 Print and send confirmation of receipt",
+    "T06 Determine necessity of stop advice",
+]
+
+
+@pytest.mark.parametrize("mode", ["ordered", "strict", "any"])
+@pytest.mark.parametrize(("window", "by"), [(None, None), ("7d", "case:channel")])
+def test_receipt_on_duckdb(mode, window, by):
+    """The receipt log: offsets +01:00 / +02:00 read as UTC; five steps."""
+    lf = cx.read_events(
+        DATA / "receipt.csv",
+        customer="case:concept:name",
+        time="time:timestamp",
+        touchpoint="concept:name",
+    )
+    log = numbered(lf.select("customer_id", "timestamp", "touchpoint", "case:channel").collect())
+    got = same(log, "duckdb", RECEIPT, mode=mode, window=window, by=by)
+    assert got.filter(pl.col("step_index") == 5)["n_customers"].sum() > 600
 
 
 @pytest.mark.spark
