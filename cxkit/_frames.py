@@ -65,6 +65,16 @@ def to_lazy(data: Any, *, what: str = "data", hint: str | None = None) -> pl.Laz
     native = nw.from_native(data, pass_through=True, eager_only=True)
     if isinstance(native, nw.DataFrame):
         return native.to_polars().lazy()
+    lazy = data if isinstance(data, nw.LazyFrame) else nw.from_native(data, pass_through=True)
+    if isinstance(lazy, nw.LazyFrame):  # an engine frame (DuckDB, Spark …) where none is taken
+        engine = str(lazy.implementation).rsplit(".", 1)[-1].lower()
+        raise CxDataError(
+            f"{what} is a {engine} frame, but this function runs on polars data only: it "
+            "needs the rows, not an aggregate, so it does not push down to engines.",
+            rule=f"{what} is a local table",
+            hint="the functions that run in engines are listed in docs/scaling.md; for this one, "
+            "collect a filtered or sampled table first (e.g. a DuckDB relation's .pl())",
+        )
     raise CxDataError(
         f"{what} must be {ACCEPTED}; got {type(data).__module__}.{type(data).__name__}.",
         rule=f"{what} is a table",

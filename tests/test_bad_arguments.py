@@ -69,3 +69,24 @@ def test_bad_argument_is_a_cx_data_error_that_names_the_fix(case):
     for word in words:
         assert word in text, (case, word, text)
     assert isinstance(err.value, ValueError)  # old `except ValueError` code keeps working
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda rel: cx.journey.step_flows(rel),
+        lambda rel: cx.journey.sessionize(rel),
+    ],
+    ids=["step_flows", "sessionize"],
+)
+def test_a_function_that_needs_rows_refuses_an_engine_frame_with_the_fix(call):
+    import duckdb
+
+    rel = duckdb.sql(
+        "select 'a' as customer_id, timestamp '2024-01-01 09:00' as timestamp, 'web' as touchpoint"
+    )
+    with pytest.raises(cx.CxDataError) as err:
+        call(rel)
+    text = str(err.value)
+    assert "events is a duckdb frame" in text and "runs on polars data only" in text
+    assert "docs/scaling.md" in text and "collect a filtered or sampled table" in text
