@@ -61,6 +61,8 @@ _LN_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _EPS = 1e-16
 _TINY = 1e-300
 _MAX_ITER = 100_000
+#: above this a = df/2 the t tail's fraction runs in decimal (doubles keep 1e-12 up to here)
+_EXACT_FROM = 2_000.0
 
 
 def _apply(fn, *args):
@@ -237,13 +239,37 @@ def _lbeta_half(a: float) -> float:
 _CTX = decimal.Context(prec=40)
 
 
-def _betacf(a: float, b: float, x: Decimal) -> float:
-    """Continued fraction of ``I_x(a, b)`` (modified Lentz; Numerical Recipes ``betacf``).
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of ``I_x(a, b)`` (modified Lentz; Numerical Recipes ``betacf``)."""
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > _TINY else _TINY)
+    h = d
+    for m in range(1, _MAX_ITER):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > _TINY else _TINY)
+        c = 1.0 + aa / c
+        c = c if abs(c) > _TINY else _TINY
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > _TINY else _TINY)
+        c = 1.0 + aa / c
+        c = c if abs(c) > _TINY else _TINY
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < _EPS:
+            break
+    return h
 
-    Evaluated in 40-digit :mod:`decimal`: with ``x`` near 1 and large ``a`` (df = 1e7) the
-    recursion ``1 + aa·d`` cancels about ``log10(a)`` digits, which in doubles left only
-    1e-9 relative accuracy. It converges in a few dozen terms, so this costs well under 1 ms.
-    """
+
+def _betacf_exact(a: float, b: float, x: Decimal) -> float:
+    """:func:`_betacf` in 40-digit :mod:`decimal`, for ``x`` near 1 with large ``a``.
+
+    There the recursion ``1 + aa·d`` cancels about ``log10(a)`` digits (df = 1e7 kept only
+    1e-9 relative accuracy in doubles). It converges in a few dozen terms (about 1 ms)."""
     with decimal.localcontext(_CTX):
         a_, b_ = Decimal(a), Decimal(b)
         one, tiny, eps = Decimal(1), Decimal("1e-300"), Decimal("1e-25")
@@ -286,18 +312,21 @@ def _t_sf1(t: float, df: float) -> float:
     t2 = t * t
     # x = df / (df + t²) and y = 1 − x, each computed directly.
     x, y = df / (df + t2), t2 / (df + t2)
-    with decimal.localcontext(_CTX):  # the fraction's argument, exact to 40 digits
-        dt2 = Decimal(t) * Decimal(t)
-        xd, yd = Decimal(df) / (Decimal(df) + dt2), dt2 / (Decimal(df) + dt2)
     if y == 0:
         return 0.5
     # log of x^a · y^½ / B(a, ½), with a·log x = −a·log1p(t²/df)
     lfront = -a * math.log1p(t2 / df) + 0.5 * math.log(y) - _lbeta_half(a)
     if x < (a + 1.0) / (a + 2.5):
-        tail = math.exp(lfront) * _betacf(a, 0.5, xd) / a  # I_x(a, ½) = 2·P(T > |t|)
+        if a <= _EXACT_FROM:
+            cf = _betacf(a, 0.5, x)
+        else:  # x near 1, a large: the fraction in decimal, its argument exact to 40 digits
+            with decimal.localcontext(_CTX):
+                dt2 = Decimal(t) * Decimal(t)
+                cf = _betacf_exact(a, 0.5, Decimal(df) / (Decimal(df) + dt2))
+        tail = math.exp(lfront) * cf / a  # I_x(a, ½) = 2·P(T > |t|)
         half = 0.5 * tail
         return half if t > 0 else 1.0 - half
-    comp = math.exp(lfront) * _betacf(0.5, a, yd) / 0.5  # I_y(½, a) = 1 − 2·P(T > |t|)
+    comp = math.exp(lfront) * _betacf(0.5, a, y) / 0.5  # I_y(½, a) = 1 − 2·P(T > |t|)
     half = 0.5 * comp
     return 0.5 - half if t > 0 else 0.5 + half
 

@@ -36,6 +36,9 @@ from cxkit.metrics.distributions import t_isf, t_sf
 
 __all__ = ["compare", "cr2", "icc_anova"]
 
+#: more comparisons than this in one call go to scipy's vectorised t functions
+_BATCH = 64
+
 
 def _moments(n, s, m, ddof: int):
     """Means and covariance matrices from (n, Σv, Σvvᵀ) along the last axes."""
@@ -337,12 +340,20 @@ def _clustered(out: dict, cells: dict, mu, est: dict, ratio: bool, cluster_se: s
 
 def _t_test(effect, se, df, alpha: float) -> dict:
     """``se``, ``df``, t (or z for infinite df) CI and two-sided p-value."""
-    # t_isf / t_sf (cxkit.metrics.distributions, = scipy.stats.t) are the normal at df = inf
+    # t_isf / t_sf (cxkit.metrics.distributions, = scipy.stats.t to 1e-12) are the normal at
+    # df = inf; they loop in Python, so a batch of many comparisons at once (simulations,
+    # calibration) uses scipy's vectorised code instead, loaded then
     df1 = np.where(np.isfinite(df), df, np.inf)
-    crit = t_isf(alpha / 2, df1)
     tstat = effect / se
+    if np.size(df1) > _BATCH or np.size(tstat) > _BATCH:
+        from scipy import stats
+
+        isf, sf = stats.t.isf, stats.t.sf
+    else:
+        isf, sf = t_isf, t_sf
+    crit = isf(alpha / 2, df1)
     with np.errstate(invalid="ignore"):
-        p_value = 2 * t_sf(np.abs(tstat), df1)
+        p_value = 2 * sf(np.abs(tstat), df1)
     p_value = np.where(se > 0, p_value, np.where(effect == 0, 1.0, 0.0))
     return {
         "se": se,
