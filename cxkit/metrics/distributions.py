@@ -12,9 +12,9 @@ functions agree with scipy to about 1e-12 relative over df 1 … 1e7 and tails d
                             polished by one Newton step on the exact ``cdf``
 :func:`t_cdf`, ``_sf``      the regularized incomplete beta ``I_x(df/2, 1/2)`` by the modified
                             Lentz continued fraction (Numerical Recipes §6.4; DLMF 8.17.22);
-                            run in 40-digit :mod:`decimal` and ``log B(a, 1/2)`` from Stirling's
-                            series for large ``a``, so df = 1e7 keeps full precision; df = ∞ is
-                            the normal
+                            in doubles up to df = 4000, beyond in 40-digit :mod:`decimal`, and
+                            ``log B(a, 1/2)`` from Stirling's series for large ``a``, so df = 1e7
+                            keeps full precision; df = ∞ is the normal
 :func:`t_ppf`, ``_isf``     Newton on ``log sf`` from a Cornish–Fisher start (Hill, algorithm 396
                             idea), safeguarded by bisection on a bracket
 :func:`chi2_sf`             the regularized upper incomplete gamma ``Q(k/2, x/2)``: series below

@@ -8,7 +8,7 @@ from scipy import stats
 
 from cxkit.metrics import distributions as d
 
-DFS = [1, 1.5, 2, 3, 4.7, 10, 30, 100, 1e3, 1e4, 1e5, 1e6, 1e7]
+DFS = [1, 1.5, 2, 3, 4.7, 10, 30, 100, 1e3, 3999.5, 4000.5, 1e4, 1e5, 1e6, 1e7]
 
 
 def _rel(got, want):
