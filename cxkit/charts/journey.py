@@ -22,7 +22,15 @@ import polars as pl
 
 from cxkit.charts._common import need, plain, with_base_flag, with_renamed
 from cxkit.charts.theme import BAD, COLOUR_WORDS, GOOD, NEUTRAL, PALETTE, builder
-from cxkit.schema import BASE_SUPPRESSED, COLUMN_LABELS, CONTINUES, END, OTHER, START
+from cxkit.schema import (
+    BASE_SUPPRESSED,
+    COLUMN_LABELS,
+    CONTINUES,
+    END,
+    METRIC_LABELS,
+    OTHER,
+    START,
+)
 
 __all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
 
@@ -330,12 +338,16 @@ def funnel_chart(funnel: pl.DataFrame, *, title: str = "Funnel") -> alt.Chart:
 # --------------------------------------------------------------------------------------------
 # emotion curve, pain points
 # --------------------------------------------------------------------------------------------
-_METRIC_TITLE = {"mean": "mean score", "csat_top_box": "CSAT (top-box share)", "nps": "NPS"}
+_METRIC_TITLE = {"mean": "Mean score", "csat_top_box": "CSAT (top-box share)", "nps": "NPS"}
 
 
 @builder
-def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion curve") -> alt.Chart:
+def emotion_curve(
+    scores: pl.DataFrame, *, title: str = "The journey's emotion curve", scale: str = "1–5"
+) -> alt.Chart:
     """Score per touchpoint/stage in journey order, with its CI band and n (low base greyed).
+
+    A mean score's axis names its ``scale`` ("Mean score (1–5 scale)"; ``""``: none).
 
     Takes ``base_flag`` ("ok"/"small base"/"suppressed") or the older Boolean ``low_base``.
     """
@@ -355,6 +367,7 @@ def emotion_curve(scores: pl.DataFrame, *, title: str = "The journey's emotion c
     metric = data["metric"].drop_nulls().first() if "metric" in data.columns else "mean"
     pct = metric == "csat_top_box"
     y_title = _METRIC_TITLE.get(metric, str(metric))
+    y_title += f" ({scale} scale)" if metric == "mean" and scale else ""
     x_title = COLUMN_LABELS.get(key, key.replace("_", " "))
     x = alt.X("label:N", sort=order, title=x_title, axis=alt.Axis(labelAngle=-30))
     y_fmt = ".0%" if pct else ".1f"
@@ -408,8 +421,10 @@ def pain_point_chart(
 ) -> alt.Chart:
     """Difference in outcome rate (passed − not passed) per touchpoint, with its CI.
 
-    The ``top`` rows by impact; low-base rows (not tested) are grey with no interval;
-    rows significant after Benjamini–Hochberg (p_adj < 0.05) are coloured.
+    The ``top`` rows by impact, in percentage points; low-base rows (not tested) are grey with
+    no interval; rows statistically clear after Benjamini–Hochberg (p_adj < 0.05) are coloured,
+    the legend in words with the outcome's label (``churned`` → "more churn, statistically
+    clear").
 
     Takes ``effect`` and ``base_flag`` (rows "suppressed" are not tested) or the older
     ``diff`` and Boolean ``low_base``.
@@ -421,47 +436,43 @@ def pain_point_chart(
         "pain_point_chart",
         "cx.journey.pain_points",
     )
+    words = METRIC_LABELS.get(outcome, outcome.replace("_", " "))
+    kinds = [f"more {words}, statistically clear", f"less {words}, statistically clear",
+             "not statistically clear", "too few customers (not tested)"]  # fmt: skip
+    clear = pl.col("p_adj") < 0.05
     data = pain.head(top).with_columns(
         pl.when(pl.col("base_flag") == BASE_SUPPRESSED)
-        .then(pl.lit("low base (not tested)"))
-        .when((pl.col("p_adj") < 0.05) & (pl.col("effect") > 0))
-        .then(pl.lit("higher, significant"))
-        .when((pl.col("p_adj") < 0.05) & (pl.col("effect") < 0))
-        .then(pl.lit("lower, significant"))
-        .otherwise(pl.lit("not significant"))
-        .alias("verdict")
+        .then(pl.lit(kinds[3]))
+        .when(clear & (pl.col("effect") > 0))
+        .then(pl.lit(kinds[0]))
+        .when(clear & (pl.col("effect") < 0))
+        .then(pl.lit(kinds[1]))
+        .otherwise(pl.lit(kinds[2]))
+        .alias("verdict"),
+        *[(pl.col(c) * 100).alias(c) for c in ("effect", "ci_low", "ci_high")],  # in points
     )
     order = data["touchpoint"].to_list()
     y = alt.Y("touchpoint:N", sort=order, title=None)
     colour = alt.Color(
         "verdict:N",
         title=None,
-        legend=alt.Legend(orient="bottom"),
-        scale=alt.Scale(
-            domain=[
-                "higher, significant",
-                "lower, significant",
-                "not significant",
-                "low base (not tested)",
-            ],
-            range=[BAD, GOOD, "#555555", NEUTRAL],
-        ),
+        legend=alt.Legend(orient="bottom", columns=2),
+        scale=alt.Scale(domain=kinds, range=[BAD, GOOD, "#555555", NEUTRAL]),
     )
     rule0 = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#888888").encode(x="zero:Q")
+    x_title = f"{words[:1].upper()}{words[1:]} rate, passed − not passed (percentage points)"
     bars = (
         alt.Chart(data)
         .mark_rule(strokeWidth=2)
         .encode(
             y=y,
-            x=alt.X(
-                "ci_low:Q",
-                axis=alt.Axis(format="+.0%"),
-                title=f"{outcome} rate: passed − not passed (95% CI)",
-            ),
+            x=alt.X("ci_low:Q", axis=alt.Axis(format="+.0f"), title=x_title),
             x2="ci_high:Q",
             color=colour,
         )
     )
+    tips = [("effect:Q", "Difference (pts)"), ("ci_low:Q", "Interval low (pts)"),
+            ("ci_high:Q", "Interval high (pts)")]  # fmt: skip
     points = (
         alt.Chart(data)
         .mark_point(filled=True, size=60)
@@ -470,17 +481,17 @@ def pain_point_chart(
             x="effect:Q",
             color=colour,
             tooltip=[
-                "touchpoint:N",
-                "n_passed:Q",
-                alt.Tooltip("effect:Q", format="+.1%"),
-                alt.Tooltip("ci_low:Q", format="+.1%"),
-                alt.Tooltip("ci_high:Q", format="+.1%"),
-                alt.Tooltip("p_adj:Q", format=".3g"),
+                alt.Tooltip("touchpoint:N", title="Touchpoint"),
+                alt.Tooltip("n_passed:Q", title="Customers who passed", format=","),
+                *[alt.Tooltip(f, title=t, format="+.1f") for f, t in tips],
+                alt.Tooltip("p_adj:Q", title="p-value (corrected)", format=".3g"),
             ],
         )
     )
     return alt.layer(rule0, bars, points).properties(
         title=alt.Title(
-            title, subtitle="Sorted by impact (excess outcomes among those who passed)."
+            title,
+            subtitle="Sorted by impact (excess outcomes among those who passed); 95% intervals; "
+            "an association, not proof of cause.",
         )
     )

@@ -76,17 +76,16 @@ def _summary(d: dict[str, Any], masker: Masker) -> str:
         items.append(f'<li class="cx-verdict-line"><strong>{_e(str(head[VERDICT]))}</strong></li>')
     lines = [str(x) for x in head.get("lines") or []]
     items += [f"<li>{_e(x)}</li>" for x in lines[: 2 if head.get(VERDICT) else 1]]
+    said = " ".join(lines[: 2 if head.get(VERDICT) else 1])
     shown = [
-        (k, v)
+        (str(labels[k]), key_number(masker.json(v, str(k)), str(labels[k])))
         for k, v in results.items()
         if labels.get(k) and _key(v) and not (head.get(VERDICT) and isinstance(v, bool))
-    ][:4]
-    items += [
-        f"<li>{_e(str(labels[k]))}: "
-        f"<strong>{_e(key_number(masker.json(v, str(k)), str(labels[k])))}</strong></li>"
-        for k, v in shown
         if k != VERDICT
     ]
+    # a number the finding above already gives is not repeated ("Overall satisfaction: 43.9%")
+    shown = [(label, text) for label, text in shown if not _repeats(text, said)][:4]
+    items += [f"<li>{_e(label)}: <strong>{_e(text)}</strong></li>" for label, text in shown]
     err = d.get("error") or {}
     if err:
         evalue = masker.error_text(str(err.get("evalue"))).splitlines()[0][:200]
@@ -95,6 +94,17 @@ def _summary(d: dict[str, Any], masker: Masker) -> str:
             f"<small>({_e(str(err.get('ename')))})</small></li>"
         )
     return "".join(items)
+
+
+def _repeats(text: str, said: str) -> bool:
+    """Does the finding text ``said`` already give the key number ``text`` (as a whole word)?
+
+    >>> _repeats("43.9%", "Overall satisfaction: 43.9% (95% interval …)"), _repeats("5", "15 days")
+    (True, False)
+    """
+    import re
+
+    return bool(re.search(rf"(?<![\w.,]){re.escape(text)}(?![\w]|[.,]\d)", said))
 
 
 def _key(value: Any) -> bool:

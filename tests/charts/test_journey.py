@@ -129,13 +129,30 @@ def test_pain_point_chart_takes_old_and_new_column_names(frame):
         zip(_layer_values(chart, "touchpoint"), _layer_values(chart, "verdict"), strict=True)
     )
     assert verdicts == {
-        "ivr": "higher, significant",
-        "web": "lower, significant",
-        "shop": "not significant",
-        "app": "low base (not tested)",
+        "ivr": "more outcome, statistically clear",
+        "web": "less outcome, statistically clear",
+        "shop": "not statistically clear",
+        "app": "too few customers (not tested)",
     }
     assert "effect" in chart.to_json() and '"diff' not in chart.to_json()
     assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
+
+
+def test_pain_point_chart_in_points_with_the_outcome_in_words():
+    """Issue 12: a difference of rates is in points, as the text says; no 'significant', no
+    raw outcome name ("churned rate") where a reader looks."""
+    chart = cx.charts.pain_point_chart(PAIN_NEW, outcome="churned")
+    assert _layer_values(chart, "effect")[:3] == pytest.approx([10.0, -8.0, 1.0])
+    spec = chart.to_dict()
+    x = spec["layer"][1]["encoding"]["x"]
+    assert x["title"] == "Churn rate, passed − not passed (percentage points)"
+    assert x["axis"]["format"] == "+.0f"
+    assert set(_layer_values(chart, "verdict")) == {
+        "more churn, statistically clear", "less churn, statistically clear",
+        "not statistically clear", "too few customers (not tested)",
+    }  # fmt: skip
+    svg = vlc.vegalite_to_svg(chart.to_json())
+    assert "significant" not in svg.replace("not statistically", "") and "churned" not in svg
 
 
 STAGES_NEW = pl.DataFrame(
@@ -208,3 +225,18 @@ def test_sankey_names_the_colour_it_draws_and_the_notebook_says_the_same(sample)
     text = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert f"{word.capitalize()} bands are customers whose journey ended" in text
     assert "red band" not in text.lower()
+
+
+def test_emotion_curve_axis_names_the_scale():
+    def y_titles(chart) -> set:
+        return {
+            lay["encoding"]["y"].get("title")
+            for lay in chart.to_dict()["layer"]
+            if isinstance(lay.get("encoding", {}).get("y"), dict)
+        } - {None}
+
+    assert y_titles(cx.charts.emotion_curve(STAGES_NEW)) == {"Mean score (1–5 scale)"}
+    assert y_titles(cx.charts.emotion_curve(STAGES_NEW, scale="0–10")) == {
+        "Mean score (0–10 scale)"
+    }
+    assert y_titles(cx.charts.emotion_curve(STAGES_NEW, scale="")) == {"Mean score"}
