@@ -69,6 +69,18 @@ def with_base_flag(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
+def words(expr: pl.Expr) -> pl.Expr:
+    """Codes from data (``agent_call``, ``csat``) in reader words: ``schema.METRIC_LABELS``,
+    else underscores as spaces ("agent call"). Other text is kept.
+
+    >>> pl.select(words(pl.lit("agent_call")), words(pl.lit("churned")).alias("b")).row(0)
+    ('agent call', 'churn')
+    """
+    from cxkit.schema import METRIC_LABELS
+
+    return expr.cast(pl.String).replace(METRIC_LABELS).str.replace_all("_", " ")
+
+
 def plain(frame: pl.DataFrame) -> pl.DataFrame:
     """Duration columns become ``<name>_hours`` floats (Vega-Lite has no durations)."""
     durations = [c for c, t in frame.schema.items() if isinstance(t, pl.Duration)]

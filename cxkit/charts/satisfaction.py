@@ -18,7 +18,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from cxkit.charts._common import need, place_labels
+from cxkit.charts._common import need, place_labels, words
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
 
 __all__ = [
@@ -190,7 +190,7 @@ def scores_chart(
     metric = scores["metric"][0] if scores.height else "mean"
     axis_title, fmt, _ = _fmt_value(metric)
     frame = scores.with_columns(
-        pl.col(y).cast(pl.String).alias("y_label"),
+        words(pl.col(y)).alias("y_label"),
         pl.when(pl.col("base_flag") == "suppressed")
         .then(pl.format("suppressed (n = {})", pl.col("n")))
         .otherwise(pl.format("n = {}", pl.col("n")))
@@ -259,6 +259,9 @@ def _notes(frame: pl.DataFrame) -> str:
     return "; ".join(notes)
 
 
+_CLEAR = ("clearly above chance", "not clearly above chance")
+
+
 @builder
 def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
     """Driver importance (bars) with bootstrap CIs, most important first.
@@ -284,10 +287,10 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
     signed = "sign" in result.columns
     label = (
         pl.when(pl.col("sign") < 0)
-        .then(pl.format("{} (−)", pl.col("driver")))
-        .otherwise(pl.col("driver"))
+        .then(pl.format("{} (−)", words(pl.col("driver"))))
+        .otherwise(words(pl.col("driver")))
         if signed
-        else pl.col("driver")
+        else words(pl.col("driver"))
     )
     result = result.with_columns(label.alias("driver_label"))
     order = result.sort(["importance", "driver"], descending=[True, False])[
@@ -295,10 +298,10 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
     ].to_list()
     frame = result.with_columns(
         pl.when(pl.col("significant"))
-        .then(pl.lit("significant"))
+        .then(pl.lit(_CLEAR[0]))
         .when(pl.col("significant").is_null())
         .then(pl.lit("not tested"))
-        .otherwise(pl.lit("not significant"))
+        .otherwise(pl.lit(_CLEAR[1]))
         .alias("test")
     )
     method = {
@@ -323,10 +326,10 @@ def drivers_chart(result: pl.DataFrame, *, title: str | None = None) -> alt.Laye
             color=alt.Color(
                 "test:N",
                 scale=alt.Scale(
-                    domain=["significant", "not significant", "not tested"],
+                    domain=[*_CLEAR, "not tested"],
                     range=[PALETTE[0], "#BBBBBB", "#DDDDDD"],
                 ),
-                title="vs. a random variable",
+                title="Against a random variable",
             ),
             tooltip=[
                 "driver_label:N",
@@ -386,8 +389,7 @@ def importance_performance_chart(
         pl.Series("number", numbers, dtype=pl.String),
         pl.Series("label_x", [s[0] for s in spots], dtype=pl.Float64),
         pl.Series("label_y", [s[1] for s in spots], dtype=pl.Float64),
-        pl.Series("key", [f"{n}  {d}" for n, d in zip(numbers, ipa["driver"], strict=True)]),
-    )
+    ).with_columns((pl.col("number") + "  " + words(pl.col("driver"))).alias("key"))
     cuts = ipa.select(pl.col("importance_cut").first(), pl.col("performance_cut").first())
     x_title, y_title = "Performance (mean rating)", "Derived importance (share of R²)"
     x_scale = alt.Scale(domain=x_dom, zero=False)
@@ -405,7 +407,7 @@ def importance_performance_chart(
     hline = alt.Chart(cuts).mark_rule(**dash).encode(y=alt.Y("importance_cut:Q", scale=y_scale))
     tooltip = [
         alt.Tooltip("number:N", title="number"),
-        alt.Tooltip("driver:N", title="driver"),
+        alt.Tooltip("key:N", title="driver"),
         alt.Tooltip("importance:Q", title="importance", format=".1%"),
         alt.Tooltip("performance:Q", title="performance", format=".2f"),
         alt.Tooltip("quadrant:N", title="quadrant"),

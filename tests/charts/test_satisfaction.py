@@ -86,3 +86,24 @@ def test_share_axis_stays_within_0_to_100_percent(spec):
     big = _IPA.with_columns(pl.col("importance") * 3)  # a driver near 94 %
     spec = cx.charts.importance_performance_chart(big).to_dict()
     assert spec["hconcat"][0]["layer"][2]["encoding"]["y"]["scale"]["domain"][1] <= 1.0
+
+
+def test_satisfaction_charts_show_codes_in_reader_words():
+    """Issue 12 follow-up: touchpoint codes (agent_call) and 'significant' were on the charts."""
+    import vl_convert as vlc
+
+    drivers = pl.DataFrame({"driver": ["agent_call", "desire_to_help"], "importance": [0.3, 0.1],
+                            "ci_low": [0.25, 0.05], "ci_high": [0.35, 0.15],
+                            "significant": [True, False], "r2": [0.4, 0.4], "n": [100, 100],
+                            "method": ["relative weights"] * 2, "sign": [1, -1]})  # fmt: skip
+    svg = vlc.vegalite_to_svg(
+        cx.charts.drivers_chart(drivers, title="What goes with CSAT").to_json()
+    )
+    assert "agent call" in svg and "desire to help (−)" in svg and "agent_call" not in svg
+    assert "clearly above chance" in svg and ">significant<" not in svg
+    ipa = pl.DataFrame({"driver": ["agent_call", "web"], "importance": [0.3, 0.1],
+                        "performance": [3.9, 4.2], "importance_cut": [0.2] * 2,
+                        "performance_cut": [4.0] * 2,
+                        "quadrant": ["concentrate here", "possible overkill"]})  # fmt: skip
+    svg = vlc.vegalite_to_svg(cx.charts.importance_performance_chart(ipa).to_json())
+    assert "agent call" in svg and "agent_call" not in svg
