@@ -108,7 +108,9 @@ def run_rules(
             f"The engine could not run the validation query: {str(exc).splitlines()[0]}",
             source=label,
             rule="the engine runs the validation query",
-            hint="check the table's column types (ids as text, times as timestamps)",
+            hint="check the table's column types (ids as text, times as timestamps); when the "
+            "engine ran out of memory, raise its limit (DuckDB: SET memory_limit) or give it a "
+            "temp_directory to spill to",
         ) from exc
     n = _as_int(counts["__n"])
     report = ReadReport(kind=kind, source=label, n_rows=n)
