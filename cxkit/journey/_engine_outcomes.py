@@ -14,7 +14,7 @@ come back, and :mod:`cxkit.journey.outcomes` finishes them with the polars path'
 The customers may be an engine frame (checked in the engine: one aggregate query counts the
 broken rules, and up to five examples are fetched only on error) or a local polars, pandas or
 pyarrow frame, which is checked by the polars path and sent to the events' engine: to their
-Spark session, or to DuckDB's default connection (a relation on another connection is refused
+Spark session, or to the events' own DuckDB connection (a relation on another connection is refused
 with the fix). Local events with engine customers are refused: the events decide where the
 work runs.
 """
@@ -231,9 +231,10 @@ def _send(ev: nw.LazyFrame, pop: pl.DataFrame) -> nw.LazyFrame:
         session = ev.to_native().sparkSession
         return nw.from_native(session.createDataFrame(pop.to_arrow()))
     if name == "duckdb":
-        import duckdb
-
-        frame = nw.from_native(duckdb.from_arrow(pop.to_arrow()))  # the default connection
+        # on the events' own connection (a relation does not expose it): the relation's query
+        # reads the local arrow table through DuckDB's replacement scan of this frame's locals
+        __cx_pop = pop.to_arrow()  # noqa: F841 (read by name by the query below)
+        frame = nw.from_native(ev.to_native().query("__cx_events", "SELECT * FROM __cx_pop"))
         if _joinable(ev, frame):
             return frame
     raise CxDataError(

@@ -72,7 +72,7 @@ def pain_points(
         One row per customer with the outcome (``cx.read_customers``). With engine events it
         may be a frame of the same engine (same DuckDB connection or Spark session; checked
         there), or a local frame, checked here and sent to the events' Spark session or to
-        DuckDB's default connection (a relation on another connection is refused with the
+        the events' own DuckDB connection (a relation on another connection is refused with the
         fix). Engine customers with local events are refused: collect them first.
     outcome : str
         A boolean or 0/1 column of ``customers`` naming the *bad* outcome (churned, low CSAT,
@@ -325,7 +325,7 @@ def removal_effects(
         One row per customer with the outcome (``cx.read_customers``). With engine events it
         may be a frame of the same engine (same DuckDB connection or Spark session; checked
         there), or a local frame, checked here and sent to the events' Spark session or to
-        DuckDB's default connection (a relation on another connection is refused with the
+        the events' own DuckDB connection (a relation on another connection is refused with the
         fix). Engine customers with local events are refused: collect them first.
     outcome : str
         A boolean or 0/1 column of ``customers`` (the outcome the chain ends in).

@@ -171,8 +171,9 @@ def test_frames_that_cannot_meet_are_refused(ev, customers):
     (other_cu,) = in_engine("duckdb", customers)  # another connection
     with pytest.raises(CxDataError, match="not in one engine connection"):
         j.pain_points(rel_ev, other_cu, outcome="churned")
-    # local customers go to DuckDB's default connection: not this one
-    with pytest.raises(CxDataError, match="cannot send them"):
-        j.removal_effects(rel_ev, customers, outcome="churned")
+    # local customers are sent to the events' own connection (not DuckDB's default one)
+    want = j.removal_effects(ev, customers, outcome="churned")
+    got = j.removal_effects(rel_ev, customers, outcome="churned")
+    assert_frame_equal(got, want, check_exact=False, rel_tol=1e-9, abs_tol=0)
     with pytest.raises(CxDataError, match="the events are a local frame"):
         j.pain_points(ev, rel_cu, outcome="churned")
