@@ -89,13 +89,6 @@ def test_names_load_on_first_use_and_dir_lists_them():
         cx.nope  # noqa: B018
 
 
-# Until the lead makes two scipy imports lazy (outside SPEED's files): the top-level
-# ``from scipy import optimize, special, stats`` of cxkit/experiment/ordinal.py and the ones in
-# cxkit/metrics/intervals.py ``_z`` / ``two_proportion_p``. Strict: it fails once they are done,
-# so the marker is removed then.
-@pytest.mark.xfail(
-    strict=True, reason="experiment/ordinal.py and metrics/intervals.py still import scipy"
-)
 def test_ab_analysis_does_not_load_scipy():
     """The A/B path (means, a rate, CUPED, SRM) runs on cxkit.metrics.distributions alone."""
     code = (

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import optimize, special, stats
 
 from cxkit.errors import CxDataError
 from cxkit.experiment.aggregate import _check_columns, _lazy, _num
@@ -19,6 +18,8 @@ def _negloglik(params: np.ndarray, counts: np.ndarray) -> float:
     k = counts.shape[1]
     theta = np.cumsum(np.concatenate([params[:1], np.exp(params[1 : k - 1])]))
     beta = params[-1]
+    from scipy import special  # loaded when first needed: the A/B path stays scipy-free
+
     ll = 0.0
     for g, shift in ((0, 0.0), (1, beta)):
         cdf = np.concatenate([[0.0], special.expit(theta - shift), [1.0]])
@@ -28,6 +29,8 @@ def _negloglik(params: np.ndarray, counts: np.ndarray) -> float:
 
 
 def _fit(counts: np.ndarray, alpha: float) -> dict[str, float]:
+    from scipy import optimize, special, stats  # loaded when first needed
+
     pooled = counts.sum(axis=0).cumsum()[:-1] / counts.sum()
     theta0 = special.logit(np.clip(pooled, 1e-6, 1 - 1e-6))
     start = np.concatenate([theta0[:1], np.log(np.maximum(np.diff(theta0), 1e-3)), [0.0]])
