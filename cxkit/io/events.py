@@ -83,7 +83,7 @@ def _events(
         mapping[EVENT_ORDER] = order_by
     require_mapped(opened, mapping, ROLES)
     schema = opened.frame.collect_schema()
-    ts, checks = timestamp(time, schema[time], tz, time_format)
+    ts, checks = timestamp(time, schema[time], tz, time_format, parsed=pl.col("__cx_key_time"))
     cid, bad_id = id_text(customer, schema[customer])
     checks = [
         not_null(customer, "customer id", schema[customer]),
