@@ -113,6 +113,82 @@ COLUMN_LABELS: Final = {
     "mean_duration": "Mean time",
     "truncated": "Cut short",
     "sign": "Direction",
+    # journeys: paths, transitions, funnels, repeat contacts, Markov removal effects
+    "path": "Journey",
+    "step": "Step",
+    "step_index": "Step number",
+    "n_steps": "Steps",
+    "n_variants": "Paths in the row",
+    "p_in": "Share coming from here",
+    "n_dropped": "Dropped",
+    "drop_off": "Drop-off",
+    "share_of_customers": "Share of customers",
+    "conversion_from_start": "Conversion from start",
+    "conversion_from_previous": "Conversion from previous step",
+    "median_time": "Median time",
+    "p95_time": "Time, 95th percentile",
+    "median_time_from_previous": "Median time from previous step",
+    "median_step": "Median step",
+    "n_contacts": "Contacts",
+    "n_repeated": "Followed by another contact",
+    "n_repeated_same": "Followed by the same touchpoint",
+    "repeat_rate": "Repeat rate",
+    "same_touchpoint_rate": "Same-touchpoint repeat rate",
+    "n_customers_repeating": "Customers repeating",
+    "customer_repeat_rate": "Customer repeat rate",
+    "median_time_to_repeat": "Median time to repeat",
+    "removal_effect": "Share of outcome journeys through it",
+    "p_outcome": "Outcome rate (model)",
+    "p_outcome_removed": "Outcome rate without it (model)",
+    "n_passed": "Customers who passed",
+    "n_not_passed": "Customers who did not pass",
+    "rate_passed": "Outcome rate, passed",
+    "rate_not_passed": "Outcome rate, not passed",
+    "lift": "Lift",
+    "impact": "Impact",
+    # satisfaction: drivers, quadrants, data checks
+    "driver": "Driver",
+    "importance_pct": "Importance (% of explained)",
+    "r2": "Variance explained (R²)",
+    "importance_cut": "Importance cut-off",
+    "performance_cut": "Performance cut-off",
+    "reference": "Reference",
+    "reference_estimate": "Reference estimate",
+    "n_rows": "Rows",
+    "n_missing": "Missing",
+    "n_na_code": "Coded 'not applicable'",
+    "share_missing": "Share missing",
+    "segment_col": "Segment column",
+    "column": "Column",
+    "significant": "Statistically clear",
+    # loyalty: value at stake, hazard ratios, score groups
+    "exposure": "Experience",
+    "n_exposed": "Customers exposed",
+    "n_unexposed": "Customers not exposed",
+    "rate_exposed": "Outcome rate, exposed",
+    "rate_unexposed": "Outcome rate, not exposed",
+    "rate_ratio": "Rate ratio",
+    "excess_rate": "Excess rate",
+    "excess_ci_low": "Excess rate, interval low",
+    "excess_ci_high": "Excess rate, interval high",
+    "value_at_stake": "Value at stake",
+    "factor": "Factor",
+    "level": "Level",
+    "hazard_ratio": "Hazard ratio",
+    "ph_p_value": "p-value, constant-ratio check",
+    "ph_violation": "Ratio changes over time",
+    "outcome": "Outcome",
+    "effect_ci_low": "Difference, interval low",
+    "effect_ci_high": "Difference, interval high",
+    # A/B tests: the design and the metrics' declarations
+    "n_assignments": "Assignments",
+    "n_responded": "Responded",
+    "role": "Role",
+    "kind": "Kind",
+    "margin": "Margin",
+    "higher_is_better": "Higher is better",
+    "alternative": "Alternative hypothesis",
+    "family": "Test family",
 }
 
 #: Columns a reader rarely needs: tables show them in an expandable detail, not as columns.
@@ -142,12 +218,22 @@ METRIC_LABELS: Final = {
     "revenue": "revenue",
 }
 
-#: Units of metrics measured in something other than a rate or points (shown after numbers).
+#: Units of metrics measured in something other than a rate or points (shown after their
+#: numbers, levels and differences alike): a time in what it counts, a ratio per its
+#: denominator, a count in what it counts.
 METRIC_UNITS: Final = {
     "handle_time": "s",
     "handle_time_median": "s",
     "pre_handle_time": "s",
+    "contacts_per_order": "per order",
+    "sum_gamerounds": "rounds",
 }
+
+#: The usual scale of a rating mean (CSAT 1–5 and CES 1–7, as the sample data and most surveys
+#: ask them): its level is a score on that scale and a difference of two means is in points of
+#: it (``POINTS``), named once after the number ("0.25 pts on the 1–5 scale"). A survey on
+#: another scale passes ``scale=`` to the wording.
+METRIC_SCALES: Final = {"csat": "1–5", "ces": "1–7", "score": "1–5"}
 
 #: ``decision`` values → reader words.
 DECISION_LABELS: Final = {
@@ -162,3 +248,14 @@ DECISION_LABELS: Final = {
 #: Unit words: a difference of two rates is in percentage points, a relative change in %.
 POINTS: Final = "pts"
 PERCENT: Final = "%"
+
+#: Words written in capitals wherever a code from the data is shown to a reader (touchpoints,
+#: arms, drivers): ``ivr`` → "IVR". The rule for codes, the same in findings, table cells and
+#: charts (``cxkit.report.wording.reader_label``, ``cxkit.charts._common.words``): a name in
+#: ``METRIC_LABELS`` takes its label; underscores become spaces; these words go into capitals;
+#: the first letter is capitalised ("agent_call" → "Agent call", "control" → "Control",
+#: "e-mail" → "E-mail"); special labels such as "(start)" and names that already hold a
+#: capital letter ("Seat comfort", "Variant B") are shown as they are; a journey path is
+#: worded step by step.
+ACRONYMS: Final = ("IVR", "NPS", "CSAT", "CES", "FAQ", "SMS", "FCR", "AHT", "ATM", "VIP", "ID",
+                   "SLA", "KYC", "POS", "QR", "USB", "PIN", "TV", "UK", "US", "EU")  # fmt: skip

@@ -14,7 +14,7 @@ import polars as pl
 from cxkit.errors import CxDataError
 from cxkit.schema import BASE_OK, BASE_SUPPRESSED
 
-__all__ = ["need", "place_labels", "plain", "with_base_flag", "with_renamed"]
+__all__ = ["need", "place_labels", "plain", "with_base_flag", "with_renamed", "words"]
 
 
 def need(frame: pl.DataFrame, columns: Sequence[str], fn: str, source: str) -> None:
@@ -70,15 +70,31 @@ def with_base_flag(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def words(expr: pl.Expr) -> pl.Expr:
-    """Codes from data (``agent_call``, ``csat``) in reader words: ``schema.METRIC_LABELS``,
-    else underscores as spaces ("agent call"). Other text is kept.
+    """Codes from data (``agent_call``, ``ivr``, ``csat``) in reader words, by the rule of
+    ``schema.ACRONYMS`` (the same as ``cxkit.report.wording.reader_label``): a name in
+    ``schema.METRIC_LABELS`` takes its label; underscores become spaces; a name holding a
+    capital letter or a special label (``(end)``) is otherwise kept; else ``ACRONYMS`` go into
+    capitals and the first letter is capitalised; a path is worded step by step.
 
-    >>> pl.select(words(pl.lit("agent_call")), words(pl.lit("churned")).alias("b")).row(0)
-    ('agent call', 'churn')
+    >>> pl.select(words(pl.lit("agent_call")), words(pl.lit("ivr")).alias("b"),
+    ...           words(pl.lit("Seat comfort")).alias("c")).row(0)
+    ('Agent call', 'IVR', 'Seat comfort')
     """
-    from cxkit.schema import METRIC_LABELS
+    from cxkit.schema import SEP
 
-    return expr.cast(pl.String).replace(METRIC_LABELS).str.replace_all("_", " ")
+    return expr.cast(pl.String).str.split(SEP).list.eval(_word(pl.element())).list.join(SEP)
+
+
+def _word(s: pl.Expr) -> pl.Expr:
+    from cxkit.schema import ACRONYMS, METRIC_LABELS
+
+    spaced = s.replace(METRIC_LABELS).str.replace_all("_", " ")
+    acr = spaced.str.replace_all(r"(?i)\b(" + "|".join(ACRONYMS) + r")\b", "<$1>")
+    for a in ACRONYMS:  # polars has no upper-casing replacement: one literal per acronym
+        acr = acr.str.replace_all(f"(?i)<{a}>", a)
+    cap = acr.str.slice(0, 1).str.to_uppercase() + acr.str.slice(1)
+    kept = s.str.contains("[A-Z]") | s.str.starts_with("(")
+    return pl.when(kept).then(spaced).otherwise(cap)
 
 
 def plain(frame: pl.DataFrame) -> pl.DataFrame:

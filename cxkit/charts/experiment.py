@@ -4,8 +4,7 @@
 :func:`distribution_chart` (a metric per arm), :func:`checks_badge` (the SRM / response-rate
 badge), :func:`sequential_chart` (always-valid intervals narrowing look by look).
 
-Labels from data (metric, arm and segment names) are data values rendered as SVG text,
-never markup.
+Labels from data (metric, arm, segment names) are SVG text, never markup, in reader words.
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from cxkit.charts._common import need
+from cxkit.charts._common import need, words
 from cxkit.charts.theme import BAD, GOOD, NEUTRAL, PALETTE, builder
-from cxkit.schema import DECISION_LABELS, METRIC_LABELS, METRIC_UNITS
+from cxkit.schema import DECISION_LABELS, METRIC_LABELS, METRIC_SCALES, METRIC_UNITS
 
 __all__ = ["checks_badge", "distribution_chart", "forest_plot", "sequential_chart"]
 
@@ -59,18 +58,20 @@ def _forest_frame(effects: pl.DataFrame, details: pl.DataFrame | None) -> pl.Dat
         effects = effects.with_columns(pl.lit(True).alias("higher_is_better"))
     rate = pl.col("kind").is_in(["proportion", "binary"])
     scale = pl.when(rate).then(100.0).otherwise(1.0)
-    units = {m: f" ({u})" for m, u in METRIC_UNITS.items()}
+    units = {m: f" (pts on the {v} scale)" for m, v in METRIC_SCALES.items()}  # CSAT, CES
+    units.update({m: f" ({u})" for m, u in METRIC_UNITS.items()})
     unit = (
         pl.when(rate | (pl.col("kind") == "nps"))
         .then(pl.lit(" (percentage points)"))
         .otherwise(pl.col("metric").replace_strict(units, default=""))
     )
-    words = pl.col("metric").map_elements(_metric_words, return_dtype=pl.String)
-    seg = "segment" in effects.columns
+    label = pl.col("metric").map_elements(_metric_words, return_dtype=pl.String)
+    arm, seg = words(pl.col("arm")), "segment" in effects.columns
     side = pl.when(pl.col("higher_is_better").fill_null(True)).then(-1.0).otherwise(1.0)
     return effects.filter(pl.col("effect").is_not_null()).with_columns(
-        (pl.col("segment") + " · " + pl.col("arm") if seg else pl.col("arm")).alias("row_label"),
-        (words + unit).alias("panel"),
+        (words(pl.col("segment")) + " · " + arm if seg else arm).alias("row_label"),
+        arm.alias("arm"),
+        (label + unit).alias("panel"),
         *[(pl.col(c) * scale).alias(c) for c in ("effect", "ci_low", "ci_high")],
         pl.col("decision")
         .replace_strict(DECISION_LABELS, default=pl.col("decision"))
@@ -258,10 +259,9 @@ def distribution_chart(
     ('Resolution', ['No', 'Yes'])
     """
     need(dist, ["arm", "bin_low", "bin_high", "n", "share"], "distribution_chart", "distribution()")
-    discrete = (
-        dist.filter(pl.col("bin_high").is_null() | (pl.col("bin_low") != pl.col("bin_high"))).height
-        == 0
-    )
+    dist = dist.with_columns(words(pl.col("arm")).alias("arm"))  # "control" → "Control"
+    ranged = pl.col("bin_high").is_null() | (pl.col("bin_low") != pl.col("bin_high"))
+    discrete = dist.filter(ranged).height == 0
     x_title = _axis_title(metric)
     colour = alt.Color("arm:N", title="Arm", legend=alt.Legend(orient="bottom"))
     tooltip = [
@@ -286,11 +286,8 @@ def distribution_chart(
             if yes_no
             else alt.X("bin_low:O", title=x_title, axis=alt.Axis(labelAngle=0))
         )
-        chart = (
-            alt.Chart(dist)
-            .mark_bar()
-            .encode(x=x, xOffset="arm:N", y=y, color=colour, tooltip=tooltip)
-        )
+        enc = dict(x=x, xOffset="arm:N", y=y, color=colour, tooltip=tooltip)
+        chart = alt.Chart(dist).mark_bar().encode(**enc)
         subtitle = "share of each arm's units " + (
             "answering no and yes" if yes_no else "per value"
         )
@@ -375,8 +372,11 @@ def _sequential_frame(looks: pl.DataFrame, proportions) -> pl.DataFrame:
         proportions = [m for m, ok in rng.iter_rows() if ok]
     multi_arm = looks["arm"].n_unique() > 1
     pts = pl.col("metric").is_in(list(proportions))
-    unit = pl.when(pts).then(pl.lit(" (percentage points)")).otherwise(pl.lit(" (its own unit)"))
-    panel = pl.col("metric") + (" · " + pl.col("arm") if multi_arm else pl.lit("")) + unit
+    own = pl.col("metric").replace_strict({m: f" ({u})" for m, u in METRIC_UNITS.items()},
+                                          default=" (its own unit)")  # fmt: skip
+    unit = pl.when(pts).then(pl.lit(" (percentage points)")).otherwise(own)
+    arm = " · " + words(pl.col("arm")) if multi_arm else pl.lit("")
+    panel = words(pl.col("metric")) + arm + unit
     scale = pl.when(pts).then(100.0).otherwise(1.0)
     base = looks.with_columns(
         panel.alias("panel"),

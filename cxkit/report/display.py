@@ -188,9 +188,12 @@ def _fmt(value: Any, col: str, percent_cols: set[str]) -> str:
     return str(value)
 
 
-#: text columns whose values are kit keys (``no_detectable_change``, ``repeat_contact``):
-#: shown in reader words, through the wording layer's labels
-_WORDED = {"decision": "decision_label", "metric": "metric_label"}
+#: text columns whose values are kit keys (``no_detectable_change``, ``repeat_contact``) or
+#: codes from the data (``ivr``, ``control``): shown in reader words, through the wording
+#: layer's labels (codes by :func:`cxkit.report.wording.reader_label`: "IVR", "Control")
+_WORDED = {"decision": "decision_label", "metric": "metric_label"} | {
+    c: "reader_label" for c in ("touchpoint", "arm", "source", "target", "path", "step", "driver")
+}
 
 
 _VISIBLE = 7  # columns shown before the technical ones move into "More columns"
@@ -332,8 +335,8 @@ def table_text(
     >>> print(table_text(pl.DataFrame({"touchpoint": ["web", "ivr"], "share": [0.5, 0.25]}),
     ...                  percent=["share"]))
     touchpoint  share
-    web         50.0%
-    ivr         25.0%
+    Web         50.0%
+    IVR         25.0%
     """
     pct = set(percent)
     shown = _mask_ids(frame.head(max_rows))

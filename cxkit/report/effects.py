@@ -17,7 +17,7 @@ Examples
 ...     "effect": [0.04, -21.3], "ci_low": [0.021, -25.6], "ci_high": [0.059, -17.0],
 ...     "p_adj": [1e-5, 1e-9], "decision": ["better", "better"]})
 >>> effect_frame(eff, kinds={"resolved": "proportion", "handle_time": "mean"}).rows()[1]
-('handle time', 'new_script', '410 s', '389 s', '-21.3 s', '-25.6 to -17.0 s', '<0.001', 'better')
+('handle time', 'New script', '410 s', '389 s', '-21.3 s', '-25.6 to -17.0 s', '<0.001', 'better')
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def effect_rows(
         row = {
             "metric": wording.metric_label(code),
             "metric_code": code,
-            "arm": str(r["arm"]),
+            "arm": wording.arm_label(r["arm"]),
             "control": wording.value(r.get("control_value"), kind=kind, unit=unit),
             "treatment": wording.value(r.get("treatment_value"), kind=kind, unit=unit),
             "effect": wording.difference(r.get("effect"), kind=kind, unit=unit),
@@ -140,7 +140,7 @@ def effect_table(
     ...     "p_adj": [1e-5], "decision": ["better"]})
     >>> effect_table(eff, kinds={"resolved": "proportion"})  # doctest: +ELLIPSIS
     metric      arm  control_value  treatment_value  effect    ci              p_adj   decision
-    resolution  b    70.7%          74.7%            +4.0 pts  2.1 to 5.9 pts  <0.001  better
+    resolution  B    70.7%          74.7%            +4.0 pts  2.1 to 5.9 pts  <0.001  better
     """
     from cxkit.report.display import Shown, _show, table_text
 

@@ -3,7 +3,10 @@
 Every finding a report shows is built here, so every notebook says things the same way:
 
 * labels and units come from :mod:`cxkit.schema` (``COLUMN_LABELS``, ``METRIC_LABELS``,
-  ``METRIC_UNITS``): no snake_case reaches a reader;
+  ``METRIC_UNITS``, ``METRIC_SCALES``): no snake_case reaches a reader;
+* codes from the data (touchpoints, arms, drivers) are shown by one rule,
+  :func:`reader_label` (``schema.ACRONYMS`` in capitals): ``ivr`` → "IVR", ``control`` →
+  "Control";
 * directions are words (*rose*, *fell*); a difference of two rates is in points (``pts``), a
   relative change in %, NPS in points; an interval reads ``3.7 to 7.5 pts``;
 * a p-value becomes *statistically clear* or *not statistically clear* (the number stays in
@@ -30,11 +33,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cxkit.schema import (
+    ACRONYMS,
     COLUMN_LABELS,
     DECISION_LABELS,
     METRIC_LABELS,
+    METRIC_SCALES,
     METRIC_UNITS,
     POINTS,
+    SEP,
 )
 
 __all__ = [
@@ -52,6 +58,7 @@ __all__ = [
     "guardrail",
     "interval",
     "metric_label",
+    "reader_label",
     "relative",
     "snake_case_words",
     "value",
@@ -61,13 +68,7 @@ __all__ = [
 #: The kinds of number the wording knows (``kind=`` choices).
 KINDS = ("proportion", "nps", "mean", "count")
 
-#: Units of means the schema leaves without one (``schema.METRIC_UNITS`` wins): a rating mean
-#: moves in points of its scale, a ratio per its denominator, a count in what it counts.
-MEAN_UNITS = {"csat": POINTS, "ces": POINTS, "score": POINTS, "contacts_per_order": "per order",
-              "sum_gamerounds": "rounds"}  # fmt: skip
-#: The usual scale of a rating mean, said once after its number (pass ``scale=`` when yours
-#: differs): CSAT 1–5 and CES 1–7 as the sample data and most surveys ask them.
-RATING_SCALES = {"csat": "1–5", "ces": "1–7", "score": "1–5"}
+_ACRONYM = re.compile(r"\b(" + "|".join(ACRONYMS) + r")\b", re.IGNORECASE)
 _SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
 
 
@@ -108,29 +109,45 @@ def column_label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_CODE = re.compile(r"^[A-Za-z0-9]+(?:[_\-][A-Za-z0-9]+)+$")
+def reader_label(name: Any, labels: Mapping[str, str] | None = None) -> str:
+    """A code from the data (a touchpoint, an arm, a driver) as a reader's label.
 
+    The one rule (documented with ``schema.ACRONYMS``; ``cxkit.charts._common.words`` applies
+    it to chart labels): a name given in ``labels`` is shown as given; a name in
+    ``schema.METRIC_LABELS`` takes its label; underscores become spaces; a name that already
+    holds a capital letter, or a special label such as ``(start)``, is otherwise kept as it
+    is; else the words of ``schema.ACRONYMS`` go into capitals and the first letter is
+    capitalised. A journey path (steps joined by " → ") is worded step by step.
 
-def arm_label(name: Any, labels: Mapping[str, str] | None = None) -> str:
-    """An arm (variant) name in reader words.
-
-    The rule: a name given in ``labels`` is shown as given there; a name that is only a code —
-    letters and digits joined by ``_`` or ``-``, such as ``gate_30`` or ``new-script`` —
-    has its joiners turned into spaces and its first letter capitalised; any other name
-    (``control``, ``Variant B``, ``Gate 30``) is shown as it is.
-
-    >>> arm_label("gate_30"), arm_label("new_script"), arm_label("control"), arm_label("v2.1")
-    ('Gate 30', 'New script', 'control', 'v2.1')
-    >>> arm_label("gate_40", {"gate_40": "Gate at level 40"})
-    'Gate at level 40'
+    >>> reader_label("ivr"), reader_label("agent_call"), reader_label("e-mail")
+    ('IVR', 'Agent call', 'E-mail')
+    >>> reader_label("control"), reader_label("Seat comfort"), reader_label("(end)")
+    ('Control', 'Seat comfort', '(end)')
+    >>> reader_label("web visit → ivr → (end)")
+    'Web visit → IVR → (end)'
     """
     text = str(name)
     if labels and text in labels:
         return str(labels[text])
-    if _CODE.match(text):
-        words = re.sub(r"[_\-]", " ", text)
-        return words[:1].upper() + words[1:]
-    return text
+    if SEP in text:
+        return SEP.join(reader_label(part, labels) for part in text.split(SEP))
+    if text.startswith("(") or any(c.isupper() for c in text):
+        return text.replace("_", " ")
+    words = METRIC_LABELS.get(text, text).replace("_", " ")
+    words = _ACRONYM.sub(lambda m: m.group(1).upper(), words)
+    return words[:1].upper() + words[1:]
+
+
+def arm_label(name: Any, labels: Mapping[str, str] | None = None) -> str:
+    """An arm (variant) name in reader words: :func:`reader_label`'s rule (a name given in
+    ``labels`` as given there, else underscores as spaces and the first letter capitalised).
+
+    >>> arm_label("gate_30"), arm_label("new_script"), arm_label("control"), arm_label("Variant B")
+    ('Gate 30', 'New script', 'Control', 'Variant B')
+    >>> arm_label("gate_40", {"gate_40": "Gate at level 40"})
+    'Gate at level 40'
+    """
+    return reader_label(name, labels)
 
 
 def arm_labels(names: Iterable[Any], labels: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -141,8 +158,8 @@ def arm_labels(names: Iterable[Any], labels: Mapping[str, str] | None = None) ->
 
     >>> arm_labels(["gate_30", "gate_40"])
     {'gate_30': 'Gate 30', 'gate_40': 'Gate 40'}
-    >>> arm_labels(["a_b", "a-b"])
-    {'a_b': 'a_b', 'a-b': 'a-b'}
+    >>> arm_labels(["a_b", "a b"])
+    {'a_b': 'a_b', 'a b': 'a b'}
     """
     names = [str(n) for n in names]
     out = {n: arm_label(n, labels) for n in names}
@@ -162,14 +179,17 @@ def decision_label(decision: str) -> str:
 def _unit(name: str | None, unit: str | None) -> str:
     if unit is not None:
         return unit
-    return METRIC_UNITS.get(str(name)) or MEAN_UNITS.get(str(name), "") if name else ""
+    if not name:
+        return ""
+    return METRIC_UNITS.get(str(name)) or (POINTS if str(name) in METRIC_SCALES else "")
 
 
 def _scale(name: str, kind: str, scale: str | None) -> str:
-    """`` on the 1–5 scale`` for a rating mean (``scale=`` or ``RATING_SCALES``), else ``""``."""
+    """`` on the 1–5 scale`` for a rating mean (``scale=`` or ``schema.METRIC_SCALES``), else
+    ``""``."""
     if _kind(kind) != "mean":
         return ""
-    scale = RATING_SCALES.get(str(name)) if scale is None else scale
+    scale = METRIC_SCALES.get(str(name)) if scale is None else scale
     return f" on the {scale} scale" if scale else ""
 
 
@@ -300,8 +320,9 @@ def change(
     ``clear`` (default: ``p < alpha``) says whether the data settle the direction. A result that
     is not clear says the data cannot tell, with the interval; it never says "unchanged".
     ``subject`` names what changed it (``"The new script"``). Every number carries its unit:
-    ``unit=`` or the metric's (``schema.METRIC_UNITS``, then ``MEAN_UNITS``); a rating mean
-    also names its scale (``scale="1–10"``, by default ``RATING_SCALES``: CSAT 1–5).
+    ``unit=`` or the metric's (``schema.METRIC_UNITS``; a rating mean of
+    ``schema.METRIC_SCALES`` moves in points of its scale); a rating mean also names its scale
+    (``scale="1–10"``, by default ``schema.METRIC_SCALES``: CSAT 1–5).
 
     Examples
     --------

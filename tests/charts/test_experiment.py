@@ -40,11 +40,12 @@ def test_forest_plot_renders_metrics_arms_and_segments(result):
         "Call script test",
         "resolution (percentage points)",
         "handle time (s)",
-        "new_script",
+        "New script",
     ):
         assert label in svg
+    assert "new_script" not in svg
     seg = _svg(cx.charts.forest_plot(result.segments))
-    for label in ("chat · new_script", "email · new_script", "phone · new_script"):
+    for label in ("Chat · New script", "Email · New script", "Phone · New script"):
         assert label in seg
 
 
@@ -62,7 +63,7 @@ def test_distribution_chart_histogram_and_ratings(data):
         [1.0, 1.0]
     )
     svg = _svg(cx.charts.distribution_chart(hist))
-    assert "control" in svg and "new_script" in svg and "last bin holds every value" in svg
+    assert "Control" in svg and "New script" in svg and "last bin holds every value" in svg
     ratings = ex.distribution(data, column="csat")
     assert sorted(ratings["bin_low"].unique().to_list()) == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert "share of each arm's units per value" in _svg(cx.charts.distribution_chart(ratings))
@@ -116,12 +117,12 @@ def test_sequential_chart_spec(looks):
     # one panel per metric, each in its unit; proportions in percentage points
     data = pl.DataFrame(spec["datasets"][spec["data"]["name"]])
     assert data["panel"].unique(maintain_order=True).to_list() == [
-        "resolved (percentage points)",
-        "handle_time (its own unit)",
+        "Resolution (percentage points)",
+        "Handle time (s)",
     ]
     assert data["look"].n_unique() == 8 and data.height == 2 * 2 * 8
     res = data.filter(
-        (pl.col("panel") == "resolved (percentage points)")
+        (pl.col("panel") == "Resolution (percentage points)")
         & (pl.col("interval") == "always-valid interval")
         & (pl.col("look") == "8")
     ).row(0, named=True)
@@ -134,7 +135,7 @@ def test_sequential_chart_spec(looks):
 
 def test_sequential_chart_renders_and_handles_edges(looks):
     svg = _svg(cx.charts.sequential_chart(looks))
-    for label in ("Effect estimate, look by look", "always-valid interval", "resolved"):
+    for label in ("Effect estimate, look by look", "always-valid interval", "Resolution"):
         assert label in svg
     # two treatment arms get one panel each; infinite bounds of a first look are dropped
     two = pl.concat([looks, looks.with_columns(pl.lit("<b>b</b>").alias("arm"))])
@@ -143,7 +144,7 @@ def test_sequential_chart_renders_and_handles_edges(looks):
     )
     spec = cx.charts.sequential_chart(two, proportions=[]).to_dict()
     data = pl.DataFrame(spec["datasets"][spec["data"]["name"]])
-    assert data["panel"].n_unique() == 4 and "resolved · <b>b</b> (its own unit)" in set(
+    assert data["panel"].n_unique() == 4 and "Resolution · <b>b</b> (its own unit)" in set(
         data["panel"]
     )
     assert (
@@ -244,7 +245,7 @@ def test_distribution_chart_yes_no_metric_in_words(data):
     assert enc["color"]["title"] == "Arm"
     rows = spec["datasets"][spec["data"]["name"]]
     yes = {r["arm"]: r["share"] for r in rows if r["answer"] == "Yes"}
-    assert yes["control"] == pytest.approx(
+    assert yes["Control"] == pytest.approx(
         data.filter(pl.col("arm") == "control")["resolved"].cast(pl.Float64).mean()
     )
     svg = _svg(cx.charts.distribution_chart(dist, metric="resolved"))
@@ -264,3 +265,20 @@ def test_forest_plot_default_title_says_what_it_shows(result):
     spec = cx.charts.forest_plot(result).to_dict()
     assert spec["title"]["text"] == "Difference from control, per metric"
     assert "percentage points" in spec["title"]["subtitle"]
+
+
+def test_forest_plot_panels_carry_each_metric_unit():
+    """Issue 12: a rating mean in points of its scale, a ratio per its denominator (schema)."""
+    eff = pl.DataFrame({"metric": ["csat", "contacts_per_order", "resolved"],
+                        "arm": ["new_script"] * 3, "effect": [0.25, -0.05, 0.05],
+                        "ci_low": [0.18, -0.08, 0.03], "ci_high": [0.33, -0.02, 0.07],
+                        "decision": ["better"] * 3,
+                        "kind": ["mean", "mean", "proportion"]})  # fmt: skip
+    spec = cx.charts.forest_plot(eff).to_dict()
+    data = pl.DataFrame(spec["datasets"][spec["data"]["name"]])
+    assert data["panel"].to_list() == [
+        "CSAT (pts on the 1–5 scale)",
+        "contacts per order (per order)",
+        "resolution (percentage points)",
+    ]
+    assert set(data["row_label"]) == {"New script"}

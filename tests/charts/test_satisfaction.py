@@ -99,11 +99,11 @@ def test_satisfaction_charts_show_codes_in_reader_words():
     svg = vlc.vegalite_to_svg(
         cx.charts.drivers_chart(drivers, title="What goes with CSAT").to_json()
     )
-    assert "agent call" in svg and "desire to help (−)" in svg and "agent_call" not in svg
+    assert "Agent call" in svg and "Desire to help (−)" in svg and "agent_call" not in svg
     assert "clearly above chance" in svg and ">significant<" not in svg
     ipa = pl.DataFrame({"driver": ["agent_call", "web"], "importance": [0.3, 0.1],
                         "performance": [3.9, 4.2], "importance_cut": [0.2] * 2,
                         "performance_cut": [4.0] * 2,
                         "quadrant": ["concentrate here", "possible overkill"]})  # fmt: skip
     svg = vlc.vegalite_to_svg(cx.charts.importance_performance_chart(ipa).to_json())
-    assert "agent call" in svg and "agent_call" not in svg
+    assert "Agent call" in svg and "agent_call" not in svg

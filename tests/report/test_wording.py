@@ -117,3 +117,60 @@ def test_every_number_carries_its_unit_rating_means_name_their_scale():
     rows = [dict(metric="csat", kind="mean", role="primary", decision="better",
                  effect=0.254, ci_low=0.183, ci_high=0.325)]  # fmt: skip
     assert w.verdict(rows) == "Roll out: CSAT up 0.25 pts (0.18 to 0.33)."
+
+
+# ---------------------------------------------------------------- issue 12, last details
+from cxkit import schema  # noqa: E402
+from cxkit.report import wording as _w  # noqa: E402
+
+_BRIEF = (
+    "n_steps n_variants p_in step_index n_dropped drop_off n_contacts n_repeated n_repeated_same "
+    "same_touchpoint_rate n_customers_repeating customer_repeat_rate median_time_to_repeat "
+    "removal_effect p_outcome p_outcome_removed importance_pct r2 n_rows n_missing n_na_code "
+    "share_missing importance_cut performance_cut segment_col ph_p_value ph_violation "
+    "excess_ci_low excess_ci_high n_passed n_not_passed rate_passed rate_not_passed n_exposed "
+    "n_unexposed significant"
+)
+_BRIEF_COLUMNS = _BRIEF.split()
+
+
+def test_every_result_column_a_report_shows_has_a_label_in_the_schema():
+    for col in _BRIEF_COLUMNS:
+        assert col in schema.COLUMN_LABELS, col
+        label = _w.column_label(col)
+        assert "_" not in label and not label.startswith(("N ", "P ", "Ph ")), (col, label)
+    assert _w.column_label("n_na_code") == "Coded 'not applicable'"
+    assert _w.column_label("ph_p_value") == "p-value, constant-ratio check"
+
+
+def test_rating_and_ratio_units_come_from_the_schema():
+    assert not hasattr(_w, "MEAN_UNITS") and not hasattr(_w, "RATING_SCALES")
+    assert schema.METRIC_SCALES["csat"] == "1–5" and schema.METRIC_UNITS["contacts_per_order"]
+    assert _w.change("csat", -0.3, -0.4, -0.2, clear=True) == (
+        "CSAT fell 0.30 pts (-0.40 to -0.20 pts on the 1–5 scale), statistically clear."
+    )
+    assert _w.change("contacts_per_order", -0.05, -0.08, -0.02, clear=True) == (
+        "Contacts per order fell 0.05 per order (-0.08 to -0.02 per order), statistically clear."
+    )
+    assert _w.change("sum_gamerounds", 1.2, -0.5, 2.9) == (
+        "The data cannot tell whether game rounds played changed: +1.2 rounds, somewhere "
+        "between -0.5 and +2.9 rounds."
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [("ivr", "IVR"), ("agent_call", "Agent call"), ("e-mail", "E-mail"), ("control", "Control"),
+     ("new_script", "New script"), ("nps_survey", "NPS survey"), ("Seat comfort", "Seat comfort"),
+     ("Variant B", "Variant B"), ("(end)", "(end)"), ("web visit → ivr → (end)",
+     "Web visit → IVR → (end)")],
+)  # fmt: skip
+def test_codes_from_data_read_as_readers_words_in_text_tables_and_charts(code, shown):
+    import polars as pl
+
+    from cxkit.charts._common import words
+    from cxkit.report.display import table_text
+
+    assert _w.reader_label(code) == shown == _w.arm_label(code)
+    assert pl.select(words(pl.lit(code)))[0, 0] == shown  # charts: the same rule
+    assert table_text(pl.DataFrame({"touchpoint": [code]})).splitlines()[1] == shown
