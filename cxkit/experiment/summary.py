@@ -23,6 +23,7 @@ import polars as pl
 from cxkit.errors import CxDataError
 from cxkit.experiment.spec import Metric, as_metrics
 from cxkit.report import wording
+from cxkit.schema import METRIC_SCALES, METRIC_UNITS, POINTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxkit.experiment.analysis import Analysis
@@ -38,18 +39,14 @@ __all__ = [
 _MONITOR_KINDS = ("proportion", "mean")
 
 
-def _fmt_value(v: float, m: Metric, *, diff: bool) -> str:
-    if m.kind == "proportion":
-        return f"{v * 100:+.1f} points" if diff else f"{v * 100:.1f}%"
-    if m.kind == "nps":
-        return f"{v:+.1f} NPS points" if diff else f"{v:.1f}"
-    if m.kind == "ordinal":
-        return f"{v:+.3f}" if diff else f"{v:.3f}"
-    return f"{v:+,.3g}" if diff else f"{v:,.3g}"
+def _unit(name: str) -> str:
+    """A metric's unit for the wording (``schema.METRIC_UNITS``; a rating mean of
+    ``schema.METRIC_SCALES`` moves in points of its scale)."""
+    return METRIC_UNITS.get(name) or (POINTS if name in METRIC_SCALES else "")
 
 
 def _arm(name: Any) -> str:
-    return str(name).replace("_", " ")
+    return wording.arm_label(name)  # "new_script" → "New script", "control" → "Control"
 
 
 def _effect_line(row: dict[str, Any], m: Metric, alpha: float) -> str:
@@ -218,11 +215,12 @@ def _monitor_line(g: pl.DataFrame, m: Metric, change: str, period: str, level: i
     name, looks = wording.metric_label(last["metric"]), g.height
     if last["effect"] is None or last["ci_low"] is None:
         return f"{_arm(last['arm'])}: {name} could not be estimated yet (too few units)."
-    eff = _fmt_value(last["effect"], m, diff=True)
-    ci = (
-        f"always-valid {level}% interval {_fmt_value(last['ci_low'], m, diff=True)} to "
-        f"{_fmt_value(last['ci_high'], m, diff=True)}"
-    )
+    # every number in the metric's unit, as in the findings: rates in pts, a time in s
+    kind, unit = m.kind, _unit(str(last["metric"]))
+    eff = wording.difference(last["effect"], kind=kind, unit=unit)
+    size = wording.difference(last["effect"], kind=kind, unit=unit, signed=False)
+    interval = wording.interval(last["ci_low"], last["ci_high"], kind=kind, unit=unit)
+    ci = f"always-valid {level}% interval {interval}"
     seen = f"{period} {last['period']}, {looks} look{'s' if looks > 1 else ''}"
     periods = g["period"].to_list()
     valid = _first(periods, (g["p_value"].fill_null(1.0) < alpha).to_list())
@@ -230,13 +228,13 @@ def _monitor_line(g: pl.DataFrame, m: Metric, change: str, period: str, level: i
     if valid is not None:
         verb = "raised" if last["effect"] > 0 else "lowered"
         text = (
-            f"{change} {verb} {name} by {eff.lstrip('+-')} ({seen}; {ci}, p = "
+            f"{change} {verb} {name} by {size} ({seen}; {ci}, p = "
             f"{last['p_value']:.2g}); the interval first excluded no effect in {period} {valid}."
         )
     else:
         text = (
-            f"{name} shows no effect so far ({seen}; {eff}, {ci}); the interval stays valid "
-            "at every look, so it is safe to keep looking."
+            f"the data cannot tell yet whether {name} changed ({seen}; {eff}, {ci}); the "
+            "interval stays valid at every look, so it is safe to keep looking."
         )
     if naive is not None and (valid is None or periods.index(naive) < periods.index(valid)):
         text += f" (The usual test, repeated at every look, would have declared it in {period} {naive}.)"
@@ -321,7 +319,7 @@ def monitor_summary(
     ...                    "y": [0, 1, 1, 1] * 200})
     >>> looks = monitor(df, control="a", metrics={"y": "proportion"}, period="week")
     >>> monitor_summary(looks, change="The new script", period="week")[0]
-    'b: The new script raised y by 50.0 points (week 2, 2 looks; always-valid 95% interval +42.4 points to +57.6 points, p = 3.4e-77); the interval first excluded no effect in week 1.'
+    'B: The new script raised y by 50.0 pts (week 2, 2 looks; always-valid 95% interval 42.4 to 57.6 pts, p = 3.4e-77); the interval first excluded no effect in week 1.'
     """
     need = ["metric", "arm", "period", "effect", "ci_low", "ci_high", "p_value", "naive_p_value"]
     missing = [c for c in need if c not in getattr(frame, "columns", [])]

@@ -67,14 +67,14 @@ def test_summary_detected_with_naive_contrast():
     )
     lines = monitor_summary(looks, metrics={"resolved": "proportion"}, change="The script")
     assert lines[0] == (
-        "new: The script raised resolution by 4.4 points (period 3, 3 looks; always-valid 95% "
-        "interval +2.0 points to +7.0 points, p = 0.001); the interval first excluded no "
+        "New: The script raised resolution by 4.4 pts (period 3, 3 looks; always-valid 95% "
+        "interval 2.0 to 7.0 pts, p = 0.001); the interval first excluded no "
         "effect in period 2. (The usual test, repeated at every look, would have declared it "
         "in period 1.)"
     )
     assert lines[1].startswith("The usual test declares effects too often")
     # without metrics=, values within 0-1 are read as a proportion (points)
-    assert "4.4 points" in monitor_summary(looks)[0]
+    assert "4.4 pts" in monitor_summary(looks)[0]
 
 
 def test_summary_not_detected_and_units_of_means():
@@ -88,9 +88,9 @@ def test_summary_not_detected_and_units_of_means():
     ).with_columns(pl.lit(420.0).alias("control_value"), pl.lit(418.0).alias("treatment_value"))
     (line,) = monitor_summary(looks, period="week", alpha=0.10)
     assert line == (
-        "new: handle time shows no effect so far (week 2, 2 looks; -2, always-valid 90% "
-        "interval -8.5 to +4.5); the interval stays valid at every look, so it is safe to "
-        "keep looking."
+        "New: the data cannot tell yet whether handle time changed (week 2, 2 looks; -2.0 s, "
+        "always-valid 90% interval -8.5 to +4.5 s); the interval stays valid at every look, so "
+        "it is safe to keep looking."
     )
 
 
@@ -126,3 +126,15 @@ def test_summary_needs_the_monitor_frame():
     assert monitor_summary(empty) == [
         "No metric could be monitored: the monitoring frame is empty."
     ]
+
+
+def test_monitor_summary_says_the_unit_of_a_time():
+    """Issue 12: "lowered handle time by 21.4 s (… -27.0 to -15.6 s)", not a bare number."""
+    looks = _looks([-21.4], [1e-9], [1e-9], [-27.0], [-15.6], metric="handle_time")
+    looks = looks.with_columns(pl.lit(420.0).alias("control_value"),
+                               pl.lit(398.6).alias("treatment_value"))  # fmt: skip
+    (line,) = monitor_summary(looks, change="The new script", period="week")
+    assert line.startswith(
+        "New: The new script lowered handle time by 21.4 s (week 1, 1 look; always-valid 95% "
+        "interval -27.0 to -15.6 s, p = "
+    )
