@@ -6,6 +6,7 @@ Notebooks show these sentences (``cx.findings``); they never build wording thems
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,7 +14,7 @@ import polars as pl
 
 from cxkit._frames import to_frame
 from cxkit.loyalty._inputs import as_list
-from cxkit.report.wording import metric_label
+from cxkit.report.wording import difference, interval, metric_label
 
 __all__ = [
     "ASSOCIATION_NOTE",
@@ -44,6 +45,22 @@ def _pct(x: float) -> str:
 
 def _name(labels: Mapping[str, str], key: str) -> str:
     return labels.get(key, key.replace("_", " "))
+
+
+def _words(key: str) -> str:
+    """A column name in lower-case words: ``CityTier`` → "city tier", ``days_since`` →
+    "days since"; acronyms stay (``NPS``).
+
+    >>> _words("CityTier"), _words("WarehouseToHome"), _words("NPS"), _words("tenure_m")
+    ('city tier', 'warehouse to home', 'NPS', 'tenure m')
+    """
+    parts = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", str(key)) or [str(key)]
+    return " ".join(p if p.isupper() and len(p) > 1 else p.lower() for p in parts)
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Churn" → "churn"; acronyms ("NPS", "CSAT") stay."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def value_findings(
@@ -106,22 +123,22 @@ def hazard_findings(
     labels = dict(labels or {})
     lines = []
     for r in hr.iter_rows(named=True):  # one sentence per model term
-        what = _name(labels, r["factor"])
+        what = labels.get(r["factor"]) or _words(r["factor"])
         flag = (str(r["level"]).lower(), str(r["reference"]).lower()) in _FLAG_LEVELS
         if flag:
             who, against = f"Customers who {what}", " as those who did not"
         elif r["reference"] is not None:
-            who, against = f"{what} = {r['level']}", f" as at {r['reference']}"
-        else:
-            who, against = f"Each unit of {what}", ""
+            who, against = f"Customers with {what} {r['level']}", f" as those with {r['reference']}"
+        else:  # a number: the ratio is per step up of it
+            who, against = f"With each step up in {what}, customers", ""
+        subject = who if r["reference"] is not None else f"The ratio for {what}"
         ci = f"(95 % CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
         if r["p_value"] < alpha:
-            verb = " leave" if flag else ": customers leave"
-            lines.append(f"{who}{verb} {r['hazard_ratio']:.2f}× as fast{against} {ci}.")
+            lines.append(f"{who} leave {r['hazard_ratio']:.2f}× as fast{against} {ci}.")
         if r["ph_violation"]:
             lines.append(
-                f"{who}: the ratio changes over the customers' lifetimes (proportional-hazards "
-                "check failed), so read it as an average; the retention curves show when."
+                f"{subject}: the ratio changes over the customers' lifetimes (proportional-"
+                "hazards check failed), so read it as an average; the retention curves show when."
             )
     return lines or ["No factor changes how fast customers leave beyond chance."]
 
@@ -141,21 +158,23 @@ def score_findings(by_score: pl.DataFrame, *, alpha: float = 0.05) -> list[str]:
     ...     "reference": ["1", "1"], "effect": [0.0, 0.123], "effect_ci_low": [None, 0.092],
     ...     "effect_ci_high": [None, 0.154], "p_value": [None, 1e-14], "base_flag": ["ok", "ok"]})
     >>> score_findings(s)[0][:60]
-    'Higher scores do NOT go with better Churn here: 23.8 % at 5 '
+    'Higher scores do NOT go with better churn here: 23.8 % at 5 '
     """
     lines = []
     for (name,), part in by_score.group_by("outcome", maintain_order=True):
-        outcome = metric_label(name)  # reader words, not the column's snake_case name
+        outcome = _in_sentence(metric_label(name))  # reader words: "churn", "NPS"
         ok = part.filter(pl.col("base_flag") == "ok")
         if ok.height < 2:
             continue
         ref, top = ok.row(0, named=True), ok.row(-1, named=True)
         bad = any(w in str(outcome).lower() for w in ("churn", "left", "cancel", "lost"))
-        f = _pct if top["kind"] == "proportion" else "{:,.2f}".format
+        kind = "proportion" if top["kind"] == "proportion" else "mean"
+        f = _pct if kind == "proportion" else "{:,.2f}".format
         vals = f"{f(top['estimate'])} at {top['group']} vs {f(ref['estimate'])} at {ref['group']}"
+        # a difference of two rates is in points (pts), as everywhere in the kit
         ci = (
-            f"difference {f(top['effect'])}, 95 % CI {f(top['effect_ci_low'])} to "
-            f"{f(top['effect_ci_high'])}"
+            f"difference {difference(top['effect'], kind=kind)}, 95 % CI "
+            f"{interval(top['effect_ci_low'], top['effect_ci_high'], kind=kind)}"
         )
         if top["p_value"] is None or top["p_value"] >= alpha:
             lines.append(
