@@ -15,7 +15,7 @@ Examples
 >>> paths = pl.DataFrame({"path": ["web → call", "(other paths)"], "n_steps": [2, None],
 ...                       "share": [0.42, 0.58], "n_variants": [1, 312]})
 >>> path_finding(paths, n_customers=4580)
-'The most common journey, taken by 42% of 4,580 customers, is: web → call.'
+'The most common journey, taken by 42% of 4,580 customers, is: Web → Call.'
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from cxkit.report.wording import association, metric_label
+from cxkit.report.wording import reader_label as _tp  # "ivr" → "IVR", "web visit" → "Web visit"
 from cxkit.schema import ALL_CONTACTS, END, OTHER_PATHS, SEP
 
 __all__ = [
@@ -53,7 +54,7 @@ def path_finding(paths: pl.DataFrame, *, n_customers: int) -> str | None:
     p = real.row(0, named=True)
     return (
         f"The most common journey, taken by {_pct(p['share'])} of {n_customers:,} customers, "
-        f"is: {p['path']}."
+        f"is: {_tp(p['path'])}."
     )
 
 
@@ -78,13 +79,13 @@ def end_finding(transitions: pl.DataFrame, *, n_customers: int) -> str | None:
 
     >>> t = pl.DataFrame({"source": ["call", "web"], "target": ["(end)", "(end)"], "n": [900, 300]})
     >>> end_finding(t, n_customers=1500)
-    'Journeys most often end after call (900 customers, 60%).'
+    'Journeys most often end after Call (900 customers, 60%).'
     """
     ends = transitions.filter(pl.col("target") == END).sort("n", descending=True)
     if not ends.height or not n_customers:
         return None
     e = ends.row(0, named=True)
-    return f"Journeys most often end after {e['source']} ({e['n']:,} customers, {_pct(e['n'] / n_customers)})."
+    return f"Journeys most often end after {_tp(e['source'])} ({e['n']:,} customers, {_pct(e['n'] / n_customers)})."
 
 
 def funnel_finding(funnel: pl.DataFrame, steps: Sequence[str]) -> str | None:
@@ -93,7 +94,7 @@ def funnel_finding(funnel: pl.DataFrame, steps: Sequence[str]) -> str | None:
     >>> f = pl.DataFrame({"step_index": [1, 2, 3], "step": ["a", "b", "c"],
     ...     "conversion_from_start": [1.0, 0.5, 0.4], "drop_off": [None, 0.5, 0.2]})
     >>> funnel_finding(f, ["a", "b", "c"])
-    'Funnel a → b → c: 40% of those who start reach the end; the biggest drop is before b (50% drop off).'
+    'Funnel A → B → C: 40% of those who start reach the end; the biggest drop is before B (50% drop off).'
     """
     if not funnel.height:
         return None
@@ -105,8 +106,9 @@ def funnel_finding(funnel: pl.DataFrame, steps: Sequence[str]) -> str | None:
         return None
     w = worst.row(0, named=True)
     return (
-        f"Funnel {SEP.join(steps)}: {_pct(last['conversion_from_start'])} of those who start reach "
-        f"the end; the biggest drop is before {w['step']} ({_pct(w['drop_off'])} drop off)."
+        f"Funnel {SEP.join(map(_tp, steps))}: {_pct(last['conversion_from_start'])} of those who "
+        f"start reach the end; the biggest drop is before {_tp(w['step'])} ({_pct(w['drop_off'])} "
+        "drop off)."
     )
 
 
@@ -122,7 +124,7 @@ def repeat_finding(
     ...     "repeat_rate": [0.31, 0.9], "ci_low": [0.28, 0.7], "ci_high": [0.34, 0.98],
     ...     "same_touchpoint_rate": [0.1, 0.2]})
     >>> repeat_finding(r, within="7d")
-    'Repeat contact is highest after ivr: 31% of its contacts are followed by another contact within 7 days (95% interval 28% to 34%, n = 800).'
+    'Repeat contact is highest after IVR: 31% of its contacts are followed by another contact within 7 days (95% interval 28% to 34%, n = 800).'
     """
     rep = repeats.filter(
         (pl.col("touchpoint") != ALL_CONTACTS) & (pl.col("n_contacts") >= min_base)
@@ -133,13 +135,13 @@ def repeat_finding(
     if contacts_named:
         r = rep.sort("repeat_rate", descending=True).row(0, named=True)
         return (
-            f"Repeat contact is highest after {r['touchpoint']}: {_pct(r['repeat_rate'])} of its "
+            f"Repeat contact is highest after {_tp(r['touchpoint'])}: {_pct(r['repeat_rate'])} of its "
             f"contacts are followed by another contact within {window} (95% interval "
             f"{_pct(r['ci_low'])} to {_pct(r['ci_high'])}, n = {r['n_contacts']:,})."
         )
     r = rep.sort("same_touchpoint_rate", descending=True).row(0, named=True)
     return (
-        f"Customers loop back most at {r['touchpoint']}: {_pct(r['same_touchpoint_rate'])} of its "
+        f"Customers loop back most at {_tp(r['touchpoint'])}: {_pct(r['same_touchpoint_rate'])} of its "
         f"events are followed by the same touchpoint within {window} (n = {r['n_contacts']:,})."
     )
 
@@ -164,7 +166,7 @@ def emotion_finding(curve: pl.DataFrame, *, scale: str = "1–5") -> str | None:
     >>> c = pl.DataFrame({"step": [1, 2], "touchpoint": ["web", "call"], "estimate": [4.1, 2.9],
     ...     "ci_low": [4.0, 2.8], "ci_high": [4.2, 3.0], "n": [900, 450], "base_flag": ["ok", "ok"]})
     >>> emotion_finding(c)
-    'The low point of the emotion curve is call: mean score 2.90 on the 1–5 scale (95% interval 2.80 to 3.00, n = 450).'
+    'The low point of the emotion curve is Call: mean score 2.90 on the 1–5 scale (95% interval 2.80 to 3.00, n = 450).'
     """
     ok = curve.filter((pl.col("base_flag") == "ok") & pl.col("estimate").is_not_null())
     if not ok.height:
@@ -172,7 +174,7 @@ def emotion_finding(curve: pl.DataFrame, *, scale: str = "1–5") -> str | None:
     name = curve.columns[1]  # the touchpoint (or stage) column follows the step
     low = ok.sort("estimate").row(0, named=True)
     return (
-        f"The low point of the emotion curve is {low[name]}: mean score {low['estimate']:.2f}"
+        f"The low point of the emotion curve is {_tp(low[name])}: mean score {low['estimate']:.2f}"
         f"{f' on the {scale} scale' if scale else ''} (95% interval {low['ci_low']:.2f} to {low['ci_high']:.2f}, n = {low['n']:,})."
     )
 
@@ -194,7 +196,7 @@ def pain_finding(pain: pl.DataFrame, *, outcome: str, alpha: float = 0.05) -> st
     ...     "ci_high": [0.16], "p_adj": [1e-6], "base_flag": ["ok"], "n_passed": [812],
     ...     "n_not_passed": [3768]})
     >>> pain_finding(p, outcome="churned")
-    'Biggest pain point: customers whose journey included complaint churned 12.0 pts more often (8.0 to 16.0 pts): an association, not proof that it causes it (812 vs 3,768 customers).'
+    'Biggest pain point: customers whose journey included Complaint churned 12.0 pts more often (8.0 to 16.0 pts): an association, not proof that it causes it (812 vs 3,768 customers).'
     >>> pain_finding(p.with_columns(p_adj=pl.lit(0.3)), outcome="churned")
     'No touchpoint goes with a clearly higher churn rate once the number of comparisons is allowed for: the data cannot tell them apart.'
     """
@@ -205,7 +207,7 @@ def pain_finding(pain: pl.DataFrame, *, outcome: str, alpha: float = 0.05) -> st
 
     def said(t: dict[str, Any]) -> str:
         text = association(
-            t["touchpoint"], t["effect"], t["ci_low"], t["ci_high"], outcome=verb,
+            _tp(t["touchpoint"]), t["effect"], t["ci_low"], t["ci_high"], outcome=verb,
             who="customers whose journey included",
         )  # fmt: skip
         return f"{text[:-1]} ({t['n_passed']:,} vs {t['n_not_passed']:,} customers)."
@@ -234,9 +236,8 @@ def removal_finding(removal: pl.DataFrame, *, outcome: str) -> str | None:
     if not removal.height or removal["removal_effect"][0] is None:
         return None
     r = removal.row(0, named=True)
-    name = str(r["touchpoint"])
     return (
-        f"{name[:1].upper() + name[1:]} lies on the most journeys that end in "
+        f"{_tp(r['touchpoint'])} lies on the most journeys that end in "
         f"{metric_label(outcome)}: {_pct(r['removal_effect'])} of them pass through it (Markov "
         "model). This describes where those journeys go, not what removing it would change."
     )
@@ -268,7 +269,7 @@ def journey_findings(
     --------
     >>> paths = pl.DataFrame({"path": ["web → call"], "share": [0.42], "n_variants": [1]})
     >>> journey_findings(n_customers=100, paths=paths)
-    ['The most common journey, taken by 42% of 100 customers, is: web → call.']
+    ['The most common journey, taken by 42% of 100 customers, is: Web → Call.']
     """
     lines: list[str | None] = []
     if pain is not None and outcome:
