@@ -65,7 +65,7 @@ def test_repeat_and_funnel_and_emotion_sentences():
     assert text.startswith("Repeat contact is highest after IVR: 31% of its contacts")
     assert "within 7 days (95% interval 28% to 34%, n = 800)" in text  # chat: base too small
     loop = jf.repeat_finding(rep, within="1d", contacts_named=False)
-    assert loop.startswith("Customers loop back most at ivr: 12%") and "within 1 day" in loop
+    assert loop.startswith("Customers loop back most at IVR: 12%") and "within 1 day" in loop
     fun = pl.DataFrame(
         {
             "step_index": [1, 2, 3],
