@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from cxkit.charts._common import need, plain, with_base_flag, with_renamed
+from cxkit.charts._common import words as reader_words
 from cxkit.charts.theme import BAD, COLOUR_WORDS, GOOD, NEUTRAL, PALETTE, builder
 from cxkit.schema import (
     BASE_SUPPRESSED,
@@ -450,6 +451,7 @@ def pain_point_chart(
         .otherwise(pl.lit(kinds[2]))
         .alias("verdict"),
         *[(pl.col(c) * 100).alias(c) for c in ("effect", "ci_low", "ci_high")],  # in points
+        reader_words(pl.col("touchpoint")).alias("touchpoint"),  # "ivr" → "IVR", as the text
     )
     order = data["touchpoint"].to_list()
     y = alt.Y("touchpoint:N", sort=order, title=None)

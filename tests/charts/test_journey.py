@@ -129,10 +129,10 @@ def test_pain_point_chart_takes_old_and_new_column_names(frame):
         zip(_layer_values(chart, "touchpoint"), _layer_values(chart, "verdict"), strict=True)
     )
     assert verdicts == {
-        "ivr": "more outcome, statistically clear",
-        "web": "less outcome, statistically clear",
-        "shop": "not statistically clear",
-        "app": "too few customers (not tested)",
+        "IVR": "more outcome, statistically clear",
+        "Web": "less outcome, statistically clear",
+        "Shop": "not statistically clear",
+        "App": "too few customers (not tested)",
     }
     assert "effect" in chart.to_json() and '"diff' not in chart.to_json()
     assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
