@@ -189,6 +189,22 @@ COLUMN_LABELS: Final = {
     "higher_is_better": "Higher is better",
     "alternative": "Alternative hypothesis",
     "family": "Test family",
+    # small tables the notebooks build (data summary, label variants, retention horizons)
+    "item": "Item",
+    "what": "What",
+    "value": "Value",
+    "by": "By",
+    "horizon": "Horizon",
+    "label": "Label",
+    "measure": "Measure",
+    "reason": "Reason",
+    "n_groups": "Groups",
+    "similar_to": "Similar to",
+    "n_similar": "Base of the similar label (n)",
+    "value_per_exposed": "Value per exposed customer",
+    "first_event": "First event",
+    "last_event": "Last event",
+    "order": "Order",
 }
 
 #: Columns a reader rarely needs: tables show them in an expandable detail, not as columns.
