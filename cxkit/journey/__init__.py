@@ -7,9 +7,17 @@ returns a tidy :class:`polars.DataFrame` (:func:`sessionize` returns the events 
 session columns). Anything else raises :class:`~cxkit.errors.CxDataError`.
 
 Order is always (customer, timestamp, input order): the functions sort the events themselves
-with a stable sort, so unsorted input and tied timestamps give the same, correct answer.
-Next/previous touchpoints come from one global ``shift`` masked at customer boundaries; all
-heavy work is lazy polars and streams.
+with a stable sort, so unsorted input and tied timestamps give the same, correct answer
+(``cx.read_events(..., order_by="event_id")`` puts an explicit tie-breaker before the input
+order). Next/previous touchpoints come from one global ``shift`` masked at customer boundaries;
+all heavy work is lazy polars and streams.
+
+Engine frames (a DuckDB relation, a PySpark DataFrame …) are aggregated in their engine by
+:func:`transitions`, :func:`paths`, :func:`funnel`, :func:`repeat_contacts`,
+:func:`stage_scores`, :func:`pain_points` and :func:`removal_effects` (private ``_engine*``
+modules, written in narwhals): the results equal the polars path's. Engines have no row order,
+so ties in time are broken by ``event_order`` (``order_by=``), else by touchpoint name with one
+warning. :func:`step_flows` and :func:`sessionize` need local data. See ``docs/scaling.md``.
 
 =====================  ========================  ==================================================
 module                 function                  what it gives
@@ -27,7 +35,8 @@ module                 function                  what it gives
 
 Private engines: ``_events`` (ordering, neighbours, steps, durations), ``_edges`` (edge
 statistics from two integer sorts), ``_funnel`` (the three funnel modes), ``_markov``
-(absorbing chains).
+(absorbing chains); ``_engine*`` (the push-down to DuckDB, Spark …). The report sentences are in
+``findings``.
 
 Examples
 --------
