@@ -75,7 +75,8 @@ def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[
     -------
     list of str
         One sentence per data-quality check and per metric × treatment arm (prefixed with the
-        arm when there are several).
+        arm when there are several, "Gate 40 vs Gate 30" when every pair of arms is compared;
+        arm names by ``wording.arm_label``, capitalised as the arms' proper names).
 
     Examples
     --------
@@ -100,9 +101,12 @@ def decision_summary(analysis: Analysis, *, change: str = "The change") -> list[
             out.append(f"The {name} check passed: the arms are comparable on it.")
     specs = {m.label: m for m in analysis.metrics}
     several = analysis.effects["arm"].n_unique() > 1
+    cols = analysis.effects.columns
+    pairs = "control" in cols and analysis.effects["control"].n_unique() > 1  # all_pairs
     for row in analysis.effects.iter_rows(named=True):
         text = _effect_line(row, specs[row["metric"]], analysis.alpha)
-        out.append(f"{_arm(row['arm'])}: {text}" if several else text)
+        who = f"{_arm(row['arm'])} vs {_arm(row['control'])}" if pairs else _arm(row["arm"])
+        out.append(f"{who}: {text}" if several else text)
     return out
 
 

@@ -401,6 +401,16 @@ def _effect_rows(effects: pl.DataFrame, kinds: Mapping[str, str]) -> list[dict[s
     return effect_rows(effects, kinds)
 
 
+def _versus(row: Mapping[str, str], control: str) -> str:
+    """``"New script vs Control"``: both arms by :func:`cxkit.report.wording.arm_label` (an arm
+    name is the arm's proper name, capitalised even inside a sentence), the row's own control
+    first (every pair of arms compares its own), else ``control``."""
+    from cxkit.report import wording
+
+    base = row.get("control_arm") or (wording.arm_label(control) if control else "")
+    return f"{row['arm']} vs {base}" if base else row["arm"]
+
+
 def analysis_html(
     checks: pl.DataFrame,
     effects: pl.DataFrame,
@@ -419,9 +429,8 @@ def analysis_html(
         for r in checks.iter_rows(named=True)
     )
     eff = _effect_rows(effects, kinds)
-    vs = f" vs {html.escape(control)}" if control else ""
     effect_rows = "".join(
-        f"<tr><td>{html.escape(e['metric'])}</td><td>{html.escape(e['arm'])}{vs}</td>"
+        f"<tr><td>{html.escape(e['metric'])}</td><td>{html.escape(_versus(e, control))}</td>"
         f"<td>{html.escape(e['control'])}</td><td>{html.escape(e['treatment'])}</td>"
         f"<td><strong>{html.escape(e['effect'])}</strong></td><td>{html.escape(e['ci'])}</td>"
         f"<td>{html.escape(e['p_adj'])}</td>"
@@ -456,10 +465,10 @@ def analysis_text(
         status = "ALARM" if r["alarm"] else "ok"
         label = _CHECK_LABELS.get(r["check"], str(r["check"]))
         lines.append(f"  {label}: {status} (p = {_fmt(r['p_value'], 'p_value', set())})")
-    lines.append(f"Effects (vs {control}):" if control else "Effects:")
+    lines.append("Effects:")
     for e in _effect_rows(effects, kinds):
         lines.append(
-            f"  {e['metric']} [{e['arm']}]: {e['control']} → {e['treatment']}, effect "
+            f"  {e['metric']} [{_versus(e, control)}]: {e['control']} → {e['treatment']}, effect "
             f"{e['effect']} ({level}% CI {e['ci']}), corrected p {e['p_adj']}, {e['decision']}"
         )
     lines += ["Verdict:", *(f"  - {v}" for v in verdict)]

@@ -58,8 +58,9 @@ def effect_rows(
 
     ``kinds`` maps a metric to its kind (``proportion``, ``nps``, ``mean``, …: what
     ``Analysis.details`` holds); ``units`` adds or overrides units (``{"wait": "min"}``) on
-    top of ``schema.METRIC_UNITS``. Keys: ``metric`` (reader words), ``metric_code``, ``arm``,
-    ``control``, ``treatment``, ``effect``, ``ci``, ``p_adj``, ``decision`` (reader words),
+    top of ``schema.METRIC_UNITS``. Keys: ``metric`` (reader words), ``metric_code``, ``arm``
+    and ``control_arm`` (arm names in reader words, ``wording.arm_label``; ``control_arm`` is
+    ``""`` when the frame has no ``control`` column), ``control``, ``treatment``, ``effect``, ``ci``, ``p_adj``, ``decision`` (reader words),
     ``decision_code`` (for colours), and ``segment`` when the frame has one.
 
     >>> import polars as pl
@@ -82,6 +83,7 @@ def effect_rows(
             "metric": wording.metric_label(code),
             "metric_code": code,
             "arm": wording.arm_label(r["arm"]),
+            "control_arm": wording.arm_label(r["control"]) if r.get("control") else "",
             "control": wording.value(r.get("control_value"), kind=kind, unit=unit),
             "treatment": wording.value(r.get("treatment_value"), kind=kind, unit=unit),
             "effect": wording.difference(r.get("effect"), kind=kind, unit=unit),

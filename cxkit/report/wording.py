@@ -142,6 +142,10 @@ def arm_label(name: Any, labels: Mapping[str, str] | None = None) -> str:
     """An arm (variant) name in reader words: :func:`reader_label`'s rule (a name given in
     ``labels`` as given there, else underscores as spaces and the first letter capitalised).
 
+    An arm name is the arm's proper name: it keeps its capital inside a sentence or a table
+    cell too ("New script vs Control", "New script: resolution rose …", "against Control"),
+    so a reader meets one spelling of each arm in text, tables and charts.
+
     >>> arm_label("gate_30"), arm_label("new_script"), arm_label("control"), arm_label("Variant B")
     ('Gate 30', 'New script', 'Control', 'Variant B')
     >>> arm_label("gate_40", {"gate_40": "Gate at level 40"})

@@ -33,7 +33,8 @@ def test_analysis_html_shows_checks_then_effects_with_units_then_verdict(analysi
     assert page.count(">ok</span>") == 2 and "ALARM" not in page  # a badge per check
     assert "+4.0 pts" in page  # resolved: 70.7% → 74.7%, in percentage points
     assert "70.7%" in page and "74.7%" in page
-    assert "new_script vs control" in page
+    # both arms by wording.arm_label, capitalised as proper names even mid-cell
+    assert "<td>New script vs Control</td>" in page and "new_script" not in page
     assert "Resolution rose 4.0 pts" in page  # the verdict in reader words (report.wording)
     assert len(page) < len(repr(analysis))  # shorter than the 5,000-character dataclass repr
 
@@ -45,7 +46,8 @@ def test_analysis_prints_as_a_short_summary(analysis):
         "  Sample ratio (SRM): ok (p = 0.899)",
         "  Survey response rate: ok (p = 0.123)",
     ]
-    assert "resolution [new_script]: 70.7% → 74.7%, effect +4.0 pts" in text
+    assert "resolution [New script vs Control]: 70.7% → 74.7%, effect +4.0 pts" in text
+    assert "new_script" not in text and "vs control" not in text
     assert len(text) < 1_200
 
 
@@ -79,8 +81,8 @@ def test_table_and_findings_are_readable_outside_ipython():
     assert out.stdout.splitlines() == [
         "CSAT",
         "touchpoint  csat",
-        "web         50.0%",
-        "<b>ivr</b>  25.0%",
+        "Web         50.0%",  # touchpoint codes in reader words (wording.reader_label)
+        "<b>IVR</b>  25.0%",
         "Headline findings",
         "",
         "- CSAT fell.",
@@ -102,3 +104,21 @@ def test_survey_weight_column_not_used_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", cx.CxDataWarning)
         cx.read_survey(frame, ratings=["q1"], scale=(1, 5), weight="weight").collect()
+
+
+def test_all_pairs_name_each_pair_by_its_own_arms():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    arms = rng.choice(["control", "gate_30", "gate_40"], 3000).tolist()
+    data = pl.DataFrame({"unit_id": [str(i) for i in range(3000)], "arm": arms,
+                         "resolved": rng.integers(0, 2, 3000)})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cx.analyze(data, control="control", metrics={"resolved": "proportion"},
+                         comparisons="all_pairs")  # fmt: skip
+    text, page = str(res), res._repr_html_()
+    for pair in ("Gate 30 vs Control", "Gate 40 vs Control", "Gate 40 vs Gate 30"):
+        assert f"resolution [{pair}]: " in text and f"<td>{pair}</td>" in page
+        assert f"  - {pair}: The data cannot tell whether resolution changed" in text
+    assert "gate_" not in text + page and "vs control" not in text + page

@@ -23,8 +23,10 @@ def test_charts_render_to_svg(survey):
     ]
     svgs = [vlc.vegalite_to_svg(c.to_dict()) for c in chart_set]
     assert "Promoters" in svgs[0] and "small_business" in svgs[0] and "NPS" in svgs[0]
-    assert "agent_call" in svgs[1] and "n = " in svgs[1]
-    assert "agent_call" in svgs[2] and "R² = " in svgs[2]
+    # touchpoint codes in reader words (schema.ACRONYMS rule): agent_call -> Agent call, ivr -> IVR
+    assert "Agent call" in svgs[1] and "IVR" in svgs[1] and "n = " in svgs[1]
+    assert "agent_call" not in svgs[1] + svgs[2] and ">ivr<" not in svgs[1] + svgs[2]
+    assert "Agent call" in svgs[2] and "IVR" in svgs[2] and "R² = " in svgs[2]
     assert "concentrate here" in svgs[3] or "keep up the good work" in svgs[3]
     assert sv.DROP_PERIOD in svgs[4]
     # negative drivers are marked (signed importance, as in Displayr)
@@ -36,7 +38,7 @@ def test_charts_render_to_svg(survey):
     svg = vlc.vegalite_to_svg(
         charts.drivers_chart(drivers(neg, "y", ["good", "bad"], n_boot=50)).to_dict()
     )
-    assert "bad (−)" in svg and "good (−)" not in svg
+    assert "Bad (−)" in svg and "Good (−)" not in svg and "Good" in svg  # driver codes in words
     # suppressed groups are listed, not drawn; labels from data stay text
     tiny = pl.DataFrame({"seg": ["<b>x</b>"] * 10 + ["ok"] * 200, "c": [5, 1] * 105})
     svg = vlc.vegalite_to_svg(charts.scores_chart(scores(tiny, "c", by="seg")).to_dict())
