@@ -5,10 +5,11 @@ Both aggregate in the engine and hand the polars path's finishing code the same 
 builds itself:
 
 * transitions — each event's previous touchpoint and time (``shift`` over the customer, ordered
-  by :data:`~cxkit.journey._engine.ORDER`); one ``group_by`` over (first?, previous, touchpoint)
-  gives ``n``, the customers, the ``(end)`` counts and the median and p95 gaps (Int64
-  microseconds, ``quantile(q, "linear")``: DuckDB ``quantile_cont``, Spark ``percentile``);
-  the edge codes are given in polars, on the aggregate.
+  by :data:`~cxkit.journey._engine.ORDER`, all in one window); then only group-bys, which
+  engines spill to disk: ``n``, the customers (a first ``group_by(edge, customer)``) and the
+  ``(end)`` counts in one query, the median and p95 gaps from a histogram of gaps per edge
+  ranked in the engine in another (:func:`_gap_quantiles`); the edge codes are given in
+  polars, on the aggregates.
 * paths — narwhals has no ordered list aggregation, so each customer's journey is packed into
   a few Int64 "words": touchpoint codes ``1 … k`` (``0``: no step) as digits in base ``k + 1``,
   the step number (a running count over the customer) giving the digit's place. Customers are
@@ -63,7 +64,12 @@ def edge_stats(
     touchpoint: str,
 ) -> tuple[pl.DataFrame, list[str | None], pl.DataType]:
     """``_edges.edge_stats``' frame (``edge, n, n_customers, n_end, median_gap, p95_gap``), the
-    touchpoint names and the gap dtype, aggregated in the engine."""
+    touchpoint names and the gap dtype, aggregated in the engine.
+
+    Two queries, each with one window pass over the customers and then only group-bys that an
+    engine can spill (no distinct count, no per-group quantile): :func:`_edge_counts` and
+    :func:`_gap_quantiles`.
+    """
     ev = engine_events(events, customer, time, touchpoint)
     names = touchpoint_names(ev)
     dtype = gap_dtype(events, time)
@@ -72,22 +78,16 @@ def edge_stats(
         ev = ev.with_columns((_first() | (prev != nw.col(TOUCH))).alias("__cx_keep")).filter(
             nw.col("__cx_keep")
         )
-    rows = ev.with_columns(nw.lit(1, nw.Int64).alias("__cx_one")).with_columns(
+    # one window: the four shifts share the partition and the order, so one sort
+    rows = ev.with_columns(
         _first().alias("__cx_first"),
         _over(nw.col(CUST).shift(-1)).is_null().cast(nw.Int64).alias("__cx_last"),
         _over(nw.col(TOUCH).shift(1)).alias("__cx_prev"),
         (nw.col(TIME) - _over(nw.col(TIME).shift(1))).alias("__cx_gap"),
     )
-    gap = nw.col("__cx_gap")
-    agg = collect(
-        rows.group_by("__cx_first", "__cx_prev", TOUCH).agg(
-            nw.len().alias("n"),
-            nw.col("__cx_last").sum().alias("n_end"),
-            nw.col(CUST).n_unique().alias("n_customers"),
-            gap.quantile(0.5, "linear").alias("median_gap"),
-        )
+    agg = _edge_counts(rows).join(
+        _gap_quantiles(rows), on=["__cx_first", *_EDGE], how="left", nulls_equal=True
     )
-    agg = agg.join(_p95(rows), on=["__cx_first", "__cx_prev", TOUCH], how="left", nulls_equal=True)
     k = len(names) + 1
     codes = pl.DataFrame(
         {"name": names, "code": range(1, k)}, schema={"name": pl.String, "code": pl.Int64}
@@ -116,37 +116,76 @@ def edge_stats(
     return stats, names, dtype
 
 
-def _p95(rows: nw.LazyFrame) -> pl.DataFrame:
-    """The p95 gap per edge as the polars path computes it, from the two order statistics.
+#: an edge of the engine's rows: (previous touchpoint, touchpoint)
+_EDGE = ["__cx_prev", TOUCH]
 
-    An engine's ``quantile_cont`` interpolates in another float order than polars, and a
-    duration truncated to whole microseconds may then differ by one. So each edge's gaps are
-    ranked in the engine and only the (at most three) gaps next to the rank ``0.95 · (n − 1)``
-    come back; the interpolation ``x0 + (x1 − x0) · (pos − low)`` is polars' own
-    (``_edges._quantiles_at_ranks``, numpy).
+
+def _edge_counts(rows: nw.LazyFrame) -> pl.DataFrame:
+    """``__cx_first, __cx_prev, __cx_touchpoint, n, n_end, n_customers`` per edge.
+
+    The customers of an edge are counted as the groups of a first ``group_by(edge, customer)``
+    (then one row per pair): two hash aggregations, which engines spill to disk, where an
+    exact distinct count per edge (``n_unique``) is held in memory.
     """
-    keys = ["__cx_prev", TOUCH]
-    gap = nw.col("__cx_gap")
-    ranked = rows.filter(~gap.is_null()).with_columns(
-        (nw.col("__cx_one").cum_sum().over(*keys, order_by=["__cx_gap"]) - 1).alias("__cx_r"),
-        nw.col("__cx_one").sum().over(*keys).alias("__cx_cnt"),
+    keys = ["__cx_first", *_EDGE]
+    pairs = rows.group_by(*keys, CUST).agg(
+        nw.len().alias("__cx_n"), nw.col("__cx_last").sum().alias("__cx_end")
     )
-    pos = (nw.col("__cx_cnt") - 1).cast(nw.Float64) * 0.95
-    near = collect(
-        ranked.filter((nw.col("__cx_r") >= pos - 1) & (nw.col("__cx_r") <= pos + 1)).select(
-            *keys, "__cx_r", "__cx_cnt", "__cx_gap"
+    return collect(
+        pairs.group_by(*keys).agg(
+            nw.col("__cx_n").sum().alias("n"),
+            nw.col("__cx_end").sum().alias("n_end"),
+            nw.len().alias("n_customers"),
         )
     )
-    pos = (pl.col("__cx_cnt") - 1).cast(pl.Float64) * 0.95
-    low = pos.floor().cast(pl.Int64)
-    high = pl.min_horizontal(low + 1, pl.col("__cx_cnt") - 1)
-    x = pl.col("__cx_gap").cast(pl.Float64)
-    x0 = x.filter(pl.col("__cx_r") == low).first()
-    x1 = x.filter(pl.col("__cx_r") == high).first()
-    return near.group_by(keys).agg(
-        (x0 + (x1 - x0) * (pos - low).first()).alias("p95_gap"),
-        pl.lit(False).alias("__cx_first"),
+
+
+def _gap_quantiles(rows: nw.LazyFrame) -> pl.DataFrame:
+    """The median and p95 gap per edge, exactly as the polars path computes them.
+
+    In the engine the gaps become a histogram, ``group_by(edge, gap) → count`` (a hash
+    aggregation; on logs whose times are rounded to seconds or minutes it is far smaller than
+    the events, and it is never larger); one window over the histogram, ordered by gap, gives
+    each value's range of ranks ``[start, end]``. Only the few values whose ranges meet the
+    ranks next to ``q · (n − 1)`` come back; the interpolation ``x0 + (x1 − x0) · (pos − low)``
+    is then the polars path's (``_edges._quantiles_at_ranks``; ``polars.Expr.quantile(q,
+    "linear")``, checked against it in ``tests/journey/test_engine.py``). An engine's own
+    ``quantile_cont`` would hold every gap of a group in memory, and interpolates in another
+    float order, so that a duration truncated to whole microseconds could differ by one.
+    """
+    gap = nw.col("__cx_gap")
+    hist = (
+        rows.filter(~gap.is_null())
+        .group_by(*_EDGE, "__cx_gap")
+        .agg(nw.len().alias("__cx_c"))
+        .with_columns(
+            nw.col("__cx_c").cum_sum().over(*_EDGE, order_by=["__cx_gap"]).alias("__cx_end"),
+            nw.col("__cx_c").sum().over(*_EDGE).alias("__cx_cnt"),
+        )
+        .with_columns((nw.col("__cx_end") - nw.col("__cx_c")).alias("__cx_start"))
     )
+    near = nw.lit(False)
+    for q in _QUANTILES:  # ranks floor(pos) and floor(pos) + 1 lie within [pos − 1, pos + 1]
+        pos = (nw.col("__cx_cnt") - 1).cast(nw.Float64) * q
+        near = near | ((nw.col("__cx_start") <= pos + 1) & (nw.col("__cx_end") - 1 >= pos - 1))
+    got = collect(
+        hist.filter(near).select(*_EDGE, "__cx_gap", "__cx_start", "__cx_end", "__cx_cnt")
+    )
+    got = got.with_columns(pl.col("__cx_end") - 1)  # the last rank held by the value
+    out = []
+    for q, name in zip(_QUANTILES, ("median_gap", "p95_gap"), strict=True):
+        pos = (pl.col("__cx_cnt") - 1).cast(pl.Float64) * q
+        low = pos.floor().cast(pl.Int64)
+        high = pl.min_horizontal(low + 1, pl.col("__cx_cnt") - 1)
+        x = pl.col("__cx_gap").cast(pl.Float64)
+        x0 = x.filter((pl.col("__cx_start") <= low) & (low <= pl.col("__cx_end"))).first()
+        x1 = x.filter((pl.col("__cx_start") <= high) & (high <= pl.col("__cx_end"))).first()
+        out.append((x0 + (x1 - x0) * (pos - low).first()).alias(name))
+    return got.group_by(_EDGE).agg(*out, pl.lit(False).alias("__cx_first"))
+
+
+#: the gap quantiles of an edge: the median and p95
+_QUANTILES = (0.5, 0.95)
 
 
 # --------------------------------------------------------------------------- paths
