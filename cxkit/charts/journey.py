@@ -17,11 +17,11 @@ points are greyed, not dropped.
 from __future__ import annotations
 
 import altair as alt
-import numpy as np
 import polars as pl
 
 from cxkit.charts._common import need, plain, with_base_flag, with_renamed
 from cxkit.charts._common import words as reader_words
+from cxkit.charts._sankey import sankey_layout
 from cxkit.charts.theme import BAD, COLOUR_WORDS, GOOD, NEUTRAL, PALETTE, builder
 from cxkit.schema import (
     BASE_SUPPRESSED,
@@ -29,80 +29,32 @@ from cxkit.schema import (
     CONTINUES,
     END,
     METRIC_LABELS,
-    OTHER,
     START,
 )
 
 __all__ = ["emotion_curve", "funnel_chart", "pain_point_chart", "sankey", "transition_heatmap"]
 
-_TERMINAL = (END, CONTINUES)
+
+def _worded(codes: list[str]) -> list[str]:
+    """``codes`` in reader words, in their order (a Vega-Lite sort list of worded labels)."""
+    return (
+        pl.Series(codes, dtype=pl.String)
+        .to_frame("c")
+        .select(reader_words(pl.col("c")))["c"]
+        .unique(maintain_order=True)
+        .to_list()
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Sankey
 # --------------------------------------------------------------------------------------------
-def _sankey_layout(flows: pl.DataFrame, gap: float) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Node rectangles and link bands (in customer-share units) for the flows frame."""
-    # a node's size is its outflow; (end) and (continues) only receive. At every step each
-    # customer still on the journey has exactly one flow, so inflow = outflow elsewhere.
-    value: dict[tuple[int, str], float] = {}
-    for step, src, tgt, share in flows.select("step", "source", "target", "share").iter_rows():
-        value[(step, src)] = value.get((step, src), 0.0) + share
-        if tgt in _TERMINAL:
-            value[(step + 1, tgt)] = value.get((step + 1, tgt), 0.0) + share
-    pos: dict[tuple[int, str], tuple[float, float]] = {}
-    node_rows = []
-    for col in sorted({s for s, _ in value}):
-        names = [n for s, n in value if s == col]
-        names.sort(key=lambda n: (n in _TERMINAL, n == OTHER, -value[(col, n)], n))
-        y = 0.0
-        for name in names:
-            v = value[(col, name)]
-            pos[(col, name)] = (y, y + v)
-            kind = (
-                "end"
-                if name == END
-                else "continues"
-                if name == CONTINUES
-                else ("other" if name == OTHER else "touchpoint")
-            )
-            node_rows.append(
-                {"x": col, "y": y, "y2": y + v, "label": name, "share": v, "kind": kind}
-            )
-            y += v + gap
-    # links: stack in the order of the nodes they connect
-    out_off = {k: v[0] for k, v in pos.items()}
-    in_off = {k: v[0] for k, v in pos.items()}
-    order = {k: (i, v[0]) for i, (k, v) in enumerate(pos.items())}
-    links = sorted(
-        flows.select("step", "source", "target", "share", "n_customers").iter_rows(),
-        key=lambda r: (r[0], order[(r[0], r[1])][1], order[(r[0] + 1, r[2])][1]),
-    )
-    t = np.linspace(0.0, 1.0, 24)
-    ease = t * t * (3 - 2 * t)
-    link_rows = []
-    for i, (step, src, tgt, share, n) in enumerate(links):
-        y0 = out_off[(step, src)]
-        y1 = in_off[(step + 1, tgt)]
-        out_off[(step, src)] += share
-        in_off[(step + 1, tgt)] += share
-        kind = "drop-off" if tgt == END else "continues" if tgt == CONTINUES else "flow"
-        for tt, e in zip(t, ease, strict=True):
-            top = y0 + (y1 - y0) * e
-            link_rows.append(
-                {
-                    "link": i,
-                    "x": step + 0.03 + 0.94 * tt,
-                    "y": top,
-                    "y2": top + share,
-                    "kind": kind,
-                    "source": src,
-                    "target": tgt,
-                    "n_customers": n,
-                    "share": share,
-                }
-            )
-    return pl.DataFrame(node_rows), pl.DataFrame(link_rows)
+_LINK_TIP = [
+    alt.Tooltip("source:N", title="from"),
+    alt.Tooltip("target:N", title="to"),
+    alt.Tooltip("n_customers:Q", title="customers", format=","),
+    alt.Tooltip("share:Q", format=".1%"),
+]
 
 
 @builder
@@ -131,7 +83,9 @@ def sankey(
         "sankey",
         "cx.journey.step_flows",
     )
-    nodes, links = _sankey_layout(flows, gap=0.02)
+    nodes, links = sankey_layout(flows, gap=0.02)  # laid out on the codes, shown in words:
+    nodes = nodes.with_columns(reader_words(pl.col("label")))  # "ivr" → "IVR", as the findings
+    links = links.with_columns(reader_words(pl.col("source")), reader_words(pl.col("target")))
     max_step = int(flows["step"].max()) if flows.height else 1
     cont = flows.filter(pl.col("target") == CONTINUES)["share"].sum()
     ended = COLOUR_WORDS[BAD].capitalize()
@@ -158,7 +112,7 @@ def sankey(
                 ),
                 legend=alt.Legend(title=None, orient="bottom"),
             ),
-            tooltip=["source:N", "target:N", "n_customers:Q", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=_LINK_TIP,
         )
     )
     node = (
@@ -169,7 +123,10 @@ def sankey(
             x2=alt.X2("xr:Q"),
             y=alt.Y("y:Q", scale=y_scale),
             y2="y2:Q",
-            tooltip=["label:N", alt.Tooltip("share:Q", format=".1%")],
+            tooltip=[
+                alt.Tooltip("label:N", title="touchpoint"),
+                alt.Tooltip("share:Q", format=".1%"),
+            ],
         )
         .transform_calculate(xr="datum.x + 0.03")
     )
@@ -223,9 +180,11 @@ def transition_heatmap(
         .sort(["n", "tp"], descending=[True, False])
     )
     keep = vol["tp"].head(top).to_list()
-    rows = [START, *keep]
-    cols = [*keep, END]
+    rows, cols = [START, *keep], [*keep, END]
     shown = plain(transitions).filter(pl.col("source").is_in(rows) & pl.col("target").is_in(cols))
+    # codes in reader words ("ivr" → "IVR"), the sort lists too, so the order holds
+    shown = shown.with_columns(reader_words(pl.col("source")), reader_words(pl.col("target")))
+    rows, cols = (_worded(x) for x in (rows, cols))
     total = transitions["n"].sum() or 1
     hidden = 1 - shown["n"].sum() / total
     share = value.startswith("p_") or value == "share"
@@ -361,7 +320,7 @@ def emotion_curve(
     )
     key = scores.columns[1]
     data = scores.with_columns(
-        pl.col(key).cast(pl.String).alias("label"),
+        reader_words(pl.col(key)).alias("label"),  # touchpoint/stage codes in reader words
         pl.col("n").map_elements(lambda v: f"n={v:,}", return_dtype=pl.String).alias("n_label"),
     )
     order = data.sort("order")["label"].to_list()

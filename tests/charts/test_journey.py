@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import altair as alt
 import polars as pl
@@ -11,7 +12,7 @@ import vl_convert as vlc
 
 import cxkit as cx
 from cxkit import journey as j
-from cxkit.charts.journey import _sankey_layout
+from cxkit.charts._sankey import sankey_layout
 from cxkit.sample import make_customers, make_events
 
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -63,7 +64,7 @@ def test_sankey_layout_is_to_scale_and_shows_what_is_cut():
         }
     )
     flows = j.step_flows(ev, max_steps=2)
-    nodes, links = _sankey_layout(flows, gap=0.0)
+    nodes, links = sankey_layout(flows, gap=0.0)
     sizes = {
         (x, label): share for x, label, share in nodes.select("x", "label", "share").iter_rows()
     }
@@ -175,7 +176,7 @@ def test_emotion_curve_greys_flagged_stages_from_old_or_new_columns(frame):
     flagged = dict(
         zip(_layer_values(chart, "label"), _layer_values(chart, "flagged"), strict=False)
     )
-    assert flagged == {"aware": False, "buy": True, "use": False}
+    assert flagged == {"Aware": False, "Buy": True, "Use": False}  # stage codes in words
     assert "datum.flagged" in chart.to_json()
     assert "<svg" in vlc.vegalite_to_svg(chart.to_json())
 
@@ -240,3 +241,32 @@ def test_emotion_curve_axis_names_the_scale():
         "Mean score (0–10 scale)"
     }
     assert y_titles(cx.charts.emotion_curve(STAGES_NEW, scale="")) == {"Mean score"}
+
+
+def test_journey_charts_name_touchpoints_in_reader_words():
+    """Sankey, heatmap and emotion curve show codes as the findings do ("ivr" → "IVR",
+    "agent_call" → "Agent call"), the heatmap's sort lists too; special labels stay."""
+    t = [dt.datetime(2024, 1, 1, h) for h in range(4)]
+    ev = pl.DataFrame(
+        {
+            "customer_id": ["a"] * 3 + ["b"] * 3 + ["c"],
+            "timestamp": t[:3] * 2 + t[:1],
+            "touchpoint": ["web", "ivr", "agent_call"] * 2 + ["ivr"],
+            "score": [4, 2, 3, 5, 1, 3, 2],
+        }
+    )
+    shown = {
+        "sankey": cx.charts.sankey(j.step_flows(ev, max_steps=2)),
+        "heatmap": cx.charts.transition_heatmap(j.transitions(ev)),
+        "emotion": cx.charts.emotion_curve(j.stage_scores(ev, min_base=1)),
+    }
+    for name, chart in shown.items():
+        svg = vlc.vegalite_to_svg(chart.to_json())
+        texts = set(re.findall(r">([^<]+)</text>", svg))
+        assert {"IVR", "Agent call"} & {x.rsplit(" ", 1)[0] for x in texts}, name
+        assert not any(x.startswith(("ivr", "agent_call", "web ")) for x in texts), (name, texts)
+    heat = shown["heatmap"].to_dict()["layer"][0]["encoding"]
+    assert heat["y"]["sort"] == ["(start)", "IVR", "Agent call", "Web"]
+    assert heat["x"]["sort"] == ["IVR", "Agent call", "Web", "(end)"]
+    sankey_svg = vlc.vegalite_to_svg(shown["sankey"].to_json())
+    assert "IVR 33%" in sankey_svg and "(continues)" in sankey_svg
