@@ -59,7 +59,9 @@ def test_notebook_on_sample_data(tmp_path):
     )
     head = records["headline"]
     assert head["verdict"] == records["verdict"] and 3 <= len(head["lines"]) <= 5
-    assert "The new call script against control" in head["context"]
+    # an arm name is the arm's proper name, capitalised mid-sentence too (wording.arm_label)
+    assert "The new call script against Control:" in head["context"]
+    assert "against control" not in text
     # issue 12: every row of the effect table in its own unit; the arm code in reader words
     assert _row(text, "resolution", "New script", r"\d\d\.\d%", r"\d\d\.\d%", r"\+\d\.\d pts",
                 r"\d\.\d to \d\.\d pts")
@@ -131,7 +133,9 @@ def test_notebook_runs_on_cookie_cats_with_parameters_alone(tmp_path):
     assert "Moving the gate to level 40 against Gate 30" in records["headline"]["context"]
     assert _row(text, "1-day retention", "Gate 40", r"44\.8%", r"44\.2%", r"-0\.6 pts",
                 r"-1\.2 to \+0\.1 pts")
-    assert _row(text, "game rounds played", "Gate 40", r"52\.5", r"51\.3", r"-1\.2")
+    # a count metric in what it counts (schema.METRIC_UNITS): levels and difference in rounds
+    assert _row(text, "game rounds played", "Gate 40", r"52\.5 rounds", r"51\.3 rounds",
+                r"-1\.2 rounds", r"-[\d.]+ to \+[\d.]+ rounds")
     # a distribution chart for each of the three primary metrics
     for chart in ("1-day retention", "7-day retention", "Game rounds played"):
         assert chart in text, chart
