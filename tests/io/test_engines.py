@@ -59,7 +59,9 @@ def test_open_table_refuses_anything_else_with_the_fix(source, words):
 
 
 def test_open_table_unknown_duckdb_table_is_a_clear_error(cx_file):
-    with pytest.raises(CxDataError, match=r"could not open '.*#evnts'.*evnts does not exist") as err:
+    with pytest.raises(
+        CxDataError, match=r"could not open '.*#evnts'.*evnts does not exist"
+    ) as err:
         open_table(f"duckdb:{cx_file}#evnts")
     assert err.value.rule == "the named table or query exists"
 
