@@ -116,7 +116,8 @@ def verdict(analysis: Analysis) -> str:
     ``Roll out`` when a primary metric moved the right way, clearly, and no guardrail was
     breached; ``Do not roll out`` on a breached guardrail or a primary metric that moved the
     wrong way; ``Hold`` when a data-quality check raised an alarm; ``No decision`` when the data
-    cannot tell. With several treatment arms, one clause per arm.
+    cannot tell. With several treatment arms, one clause per arm (per pair of arms, "Gate 40 vs
+    Gate 30: …", when every pair is compared).
 
     Examples
     --------
@@ -130,13 +131,16 @@ def verdict(analysis: Analysis) -> str:
     alarms = analysis.checks.filter(pl.col("alarm"))["check"].to_list()
     alarm = alarms[0].replace("_", " ") if alarms else ""
     specs = {m.label: m for m in analysis.metrics}
+    eff = analysis.effects
+    pairs = "control" in eff.columns and eff["control"].n_unique() > 1  # all_pairs: per pair
     lines = []
-    for (arm,), g in analysis.effects.group_by("arm", maintain_order=True):
+    for key, g in eff.group_by(["arm", "control"] if pairs else ["arm"], maintain_order=True):
         rows = [
             {**r, "kind": specs[r["metric"]].kind, "role": specs[r["metric"]].role}
             for r in g.iter_rows(named=True)
         ]
-        lines.append((_arm(arm), wording.verdict(rows, alarm=alarm)))
+        who = " vs ".join(_arm(k) for k in key)  # "Gate 40" or "Gate 40 vs Gate 30"
+        lines.append((who, wording.verdict(rows, alarm=alarm)))
     if len(lines) == 1:
         return lines[0][1]
     return " ".join(f"{arm}: {text}" for arm, text in lines)

@@ -122,3 +122,5 @@ def test_all_pairs_name_each_pair_by_its_own_arms():
         assert f"resolution [{pair}]: " in text and f"<td>{pair}</td>" in page
         assert f"  - {pair}: The data cannot tell whether resolution changed" in text
     assert "gate_" not in text + page and "vs control" not in text + page
+    said = cx.experiment.verdict(res)  # one clause per pair, not two pairs under "Gate 40"
+    assert said.count("No decision") == 3 and "Gate 40 vs Gate 30: No decision" in said
