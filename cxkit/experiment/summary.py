@@ -126,7 +126,7 @@ def verdict(analysis: Analysis) -> str:
     >>> agg = pl.DataFrame({"metric": ["resolved"] * 2, "arm": ["old", "new"], "n_units": [1000, 1000],
     ...                     "n": [1000, 1000], "sum": [700.0, 745.0], "sum_sq": [700.0, 745.0]})
     >>> verdict(from_aggregates(agg, control="old", metrics={"resolved": "proportion"}))
-    'Roll out: resolution up 4.5 pts (0.6 to 8.4).'
+    'Roll out: resolution up 4.5 pts (0.6 to 8.4 pts).'
     """
     alarms = analysis.checks.filter(pl.col("alarm"))["check"].to_list()
     alarm = alarms[0].replace("_", " ") if alarms else ""

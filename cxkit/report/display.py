@@ -135,7 +135,7 @@ def headline(
     Examples
     --------
     >>> headline(["Resolution rose 5.6 pts (3.7 to 7.5 pts), statistically clear."],
-    ...          verdict="Roll out: resolution up 5.6 pts (3.7 to 7.5), no guardrail breached.")
+    ...          verdict="Roll out: resolution up 5.6 pts (3.7 to 7.5 pts), no guardrail breached.")
     ... # doctest: +ELLIPSIS
     Roll out: ...
     - Resolution rose 5.6 pts (3.7 to 7.5 pts), statistically clear.

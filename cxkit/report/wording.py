@@ -463,9 +463,9 @@ def verdict(rows: Iterable[Mapping[str, Any]], *, alarm: str = "") -> str:
     ...         dict(metric="repeat_contact", kind="proportion", role="guardrail",
     ...              decision="within_margin", effect=-0.011, ci_low=-0.026, ci_high=0.003)]
     >>> verdict(rows)
-    'Roll out: resolution up 5.6 pts (3.7 to 7.5), no guardrail breached.'
+    'Roll out: resolution up 5.6 pts (3.7 to 7.5 pts), no guardrail breached.'
     >>> verdict([{**rows[1], "decision": "worse", "effect": 0.03, "ci_low": 0.01, "ci_high": 0.05}])
-    'Do not roll out: guardrail repeat contacts up 3.0 pts (1.0 to 5.0), beyond its margin.'
+    'Do not roll out: guardrail repeat contacts up 3.0 pts (1.0 to 5.0 pts), beyond its margin.'
     >>> verdict([{**rows[0], "decision": "no_detectable_change", "effect": 0.004, "ci_low": -0.01}])
     'No decision: the data cannot tell whether resolution changed (-1.0 to +7.5 pts).'
     """
@@ -478,7 +478,7 @@ def verdict(rows: Iterable[Mapping[str, Any]], *, alarm: str = "") -> str:
     def short(r: Mapping[str, Any], verb: bool = True) -> str:
         u = _unit(r["metric"], r.get("unit"))
         size = difference(r["effect"], kind=r.get("kind", "mean"), unit=u, signed=False)
-        ci = _bare_interval(r["ci_low"], r["ci_high"], r.get("kind", "mean"))
+        ci = interval(r["ci_low"], r["ci_high"], kind=r.get("kind", "mean"), unit=u)
         way = f" {direction(r['effect'], past=False)}" if verb else ""
         return f"{metric_label(r['metric'])}{way} {size} ({ci})"
 

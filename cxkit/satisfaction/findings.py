@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cxkit.report.wording import change, metric_label, value
+from cxkit.report.wording import change, metric_label, reader_label, value
 
 __all__ = [
     "driver_finding",
@@ -32,6 +32,7 @@ __all__ = [
     "satisfaction_findings",
     "score_kind",
     "segment_finding",
+    "touchpoint_finding",
 ]
 
 _SHARES = ("csat_top_box", "proportion", "ces_agree", "top_box", "share")
@@ -61,6 +62,21 @@ def overall_finding(overall: pl.DataFrame, *, outcome: str) -> str:
         f"Overall {metric_label(outcome)}: {value(r['estimate'], kind=kind)} (95% interval "
         f"{value(r['ci_low'], kind=kind)} to {value(r['ci_high'], kind=kind)}, "
         f"{r['n']:,} responses)."
+    )
+
+
+def touchpoint_finding(row: dict, *, lead: str, outcome: str = "csat") -> str:
+    """One touchpoint's score in words, its interval and base (a row of ``scores(by=...)``).
+
+    >>> touchpoint_finding(dict(touchpoint="ivr", metric="csat_top_box", estimate=0.099,
+    ...                         ci_low=0.081, ci_high=0.12, n=1234), lead="Least satisfying")
+    'Least satisfying touchpoint: IVR, CSAT 9.9% (95% interval 8.1% to 12.0%, 1,234 responses).'
+    """
+    kind = score_kind(str(row["metric"]))
+    return (
+        f"{lead} touchpoint: {reader_label(row['touchpoint'])}, {metric_label(outcome)} "
+        f"{value(row['estimate'], kind=kind)} (95% interval {value(row['ci_low'], kind=kind)} "
+        f"to {value(row['ci_high'], kind=kind)}, {row['n']:,} responses)."
     )
 
 

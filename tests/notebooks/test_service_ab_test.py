@@ -29,7 +29,10 @@ _SHOWN: dict[str, str] = {}
 
 def _row(text: str, *cells: str) -> bool:
     """True when an effect-table row starts with these cells (a regex per cell)."""
-    return re.search("<tr>" + "".join(f"<td>(?:<[^>]+>)?{c}(?:</[^>]+>)?</td>" for c in cells), text) is not None
+    return (
+        re.search("<tr>" + "".join(f"<td>(?:<[^>]+>)?{c}(?:</[^>]+>)?</td>" for c in cells), text)
+        is not None
+    )
 
 
 def test_notebook_committed_without_outputs():
@@ -53,8 +56,8 @@ def test_notebook_on_sample_data(tmp_path):
         r"Resolution rose \d\.\d pts \(\d\.\d to \d\.\d pts\), statistically clear\.", text
     )
     assert re.fullmatch(
-        r"Roll out: resolution up \d\.\d pts \([\d.]+ to [\d.]+\), handle time down [\d.]+ s "
-        r"\(-[\d.]+ to -[\d.]+\), no guardrail breached\.",
+        r"Roll out: resolution up \d\.\d pts \([\d.]+ to [\d.]+ pts\), handle time down [\d.]+ s "
+        r"\(-[\d.]+ to -[\d.]+ s\), no guardrail breached\.",
         records["verdict"],
     )
     head = records["headline"]
@@ -63,20 +66,44 @@ def test_notebook_on_sample_data(tmp_path):
     assert "The new call script against Control:" in head["context"]
     assert "against control" not in text
     # issue 12: every row of the effect table in its own unit; the arm code in reader words
-    assert _row(text, "resolution", "New script", r"\d\d\.\d%", r"\d\d\.\d%", r"\+\d\.\d pts",
-                r"\d\.\d to \d\.\d pts")
-    assert _row(text, "handle time", "New script", r"[\d,]+ s", r"[\d,]+ s", r"-\d+\.\d s",
-                r"-\d+\.\d to -\d+\.\d s")
+    assert _row(
+        text,
+        "resolution",
+        "New script",
+        r"\d\d\.\d%",
+        r"\d\d\.\d%",
+        r"\+\d\.\d pts",
+        r"\d\.\d to \d\.\d pts",
+    )
+    assert _row(
+        text,
+        "handle time",
+        "New script",
+        r"[\d,]+ s",
+        r"[\d,]+ s",
+        r"-\d+\.\d s",
+        r"-\d+\.\d to -\d+\.\d s",
+    )
     assert _row(text, "NPS", "New script", r"-?\d+\.\d", r"-?\d+\.\d", r"[+-]\d+\.\d pts")
     assert "new_script" not in text and "within its margin</span>" in text
     # a distribution for every primary metric (the ratio metric: its numerator per unit)
-    for chart in ("Resolution", "Handle time, median handle time", "Contacts per unit", "CSAT", "NPS"):
-        assert f"aria-label=\"{chart}" in text or f">{chart}" in text, chart
+    for chart in (
+        "Resolution",
+        "Handle time, median handle time",
+        "Contacts per unit",
+        "CSAT",
+        "NPS",
+    ):
+        assert f'aria-label="{chart}' in text or f">{chart}" in text, chart
     # explanations where they apply: clustering, CUPED, the median, segments, monitoring
     shown = _SHOWN["everything"]
-    for phrase in ("randomised by cluster, so the analysis is cluster-robust", "Variance removed (CUPED)",
-                   "A **median** comparison", "Segment effects are for exploring",
-                   "The **always-valid interval**"):
+    for phrase in (
+        "randomised by cluster, so the analysis is cluster-robust",
+        "Variance removed (CUPED)",
+        "A **median** comparison",
+        "Segment effects are for exploring",
+        "The **always-valid interval**",
+    ):
         assert phrase in shown, phrase
     assert "Sample ratio: OK" in text
     # the quantile metric for handle time (issue 16): the median difference with its interval
@@ -125,17 +152,38 @@ def test_notebook_runs_on_cookie_cats_with_parameters_alone(tmp_path):
     # ... and the explanations that do not apply are not there (no clusters, CUPED, median, week)
     shown = _SHOWN["everything"]
     assert "No cluster column was given, so units were analysed as independent." in shown
-    for phrase in ("cluster-robust", "design effect", "CUPED", "median", "Segment effects are",
-                   "always-valid interval", "Survey response rate"):
+    for phrase in (
+        "cluster-robust",
+        "design effect",
+        "CUPED",
+        "median",
+        "Segment effects are",
+        "always-valid interval",
+        "Survey response rate",
+    ):
         assert phrase not in shown, phrase
     # issue 12: arm codes in reader words everywhere (text, tables, charts), rates in %
     assert "gate_30" not in shown and "gate_40" not in shown
     assert "Moving the gate to level 40 against Gate 30" in records["headline"]["context"]
-    assert _row(text, "1-day retention", "Gate 40", r"44\.8%", r"44\.2%", r"-0\.6 pts",
-                r"-1\.2 to \+0\.1 pts")
+    assert _row(
+        text,
+        "1-day retention",
+        "Gate 40",
+        r"44\.8%",
+        r"44\.2%",
+        r"-0\.6 pts",
+        r"-1\.2 to \+0\.1 pts",
+    )
     # a count metric in what it counts (schema.METRIC_UNITS): levels and difference in rounds
-    assert _row(text, "game rounds played", "Gate 40", r"52\.5 rounds", r"51\.3 rounds",
-                r"-1\.2 rounds", r"-[\d.]+ to \+[\d.]+ rounds")
+    assert _row(
+        text,
+        "game rounds played",
+        "Gate 40",
+        r"52\.5 rounds",
+        r"51\.3 rounds",
+        r"-1\.2 rounds",
+        r"-[\d.]+ to \+[\d.]+ rounds",
+    )
     # a distribution chart for each of the three primary metrics
     for chart in ("1-day retention", "7-day retention", "Game rounds played"):
         assert chart in text, chart

@@ -51,7 +51,10 @@ def test_a_guardrail_breach_and_a_held_guardrail():
     ]  # fmt: skip
     assert w.verdict(rows).startswith("Do not roll out: guardrail repeat contacts up 3.1 pts")
     rows[1].update(decision="within_margin", effect=-0.011, ci_low=-0.026, ci_high=0.003)
-    assert w.verdict(rows) == "Roll out: resolution up 5.6 pts (3.7 to 7.5), no guardrail breached."
+    assert (
+        w.verdict(rows)
+        == "Roll out: resolution up 5.6 pts (3.7 to 7.5 pts), no guardrail breached."
+    )
     assert w.verdict(rows, alarm="sample ratio").startswith("Hold: the sample ratio check")
 
 
@@ -116,7 +119,7 @@ def test_every_number_carries_its_unit_rating_means_name_their_scale():
     assert "pts on the 1–5 scale" in held and "0.20 pts margin" in held
     rows = [dict(metric="csat", kind="mean", role="primary", decision="better",
                  effect=0.254, ci_low=0.183, ci_high=0.325)]  # fmt: skip
-    assert w.verdict(rows) == "Roll out: CSAT up 0.25 pts (0.18 to 0.33)."
+    assert w.verdict(rows) == "Roll out: CSAT up 0.25 pts (0.18 to 0.33 pts)."
 
 
 # ---------------------------------------------------------------- issue 12, last details
