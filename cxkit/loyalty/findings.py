@@ -40,7 +40,7 @@ _FLAG_LEVELS = {("true", "false"), ("1", "0")}
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
+    return f"{100 * x:.1f}%"
 
 
 def _name(labels: Mapping[str, str], key: str) -> str:
@@ -86,7 +86,7 @@ def value_findings(
     ...     "rate_unexposed": [0.1093], "rate_ratio": [2.8976], "value_at_stake": [58975.6],
     ...     "ci_low": [52085.8], "ci_high": [65865.4], "p_value": [1e-78], "base_flag": ["ok"]})
     >>> value_findings(v, value="cashback", labels={"Complain": "complained"})[0]
-    'Customers who complained churned 2.9× as often (31.7 % vs 10.9 %); at current volumes (1,604 customers) that is ≈ 58,976 of cashback-weighted value at stake (95 % CI 52,086 to 65,865).'
+    'Customers who complained churned 2.9× as often (31.7% vs 10.9%); at current volumes (1,604 customers) that is ≈ 58,976 of cashback-weighted value at stake (95% interval 52,086 to 65,865).'
     """
     labels = dict(labels or {})
     ok = vas.filter(pl.col("base_flag") == "ok").head(top)
@@ -99,7 +99,7 @@ def value_findings(
             f"Customers who {_name(labels, r['exposure'])}{seg} {outcome} {how} "
             f"({_pct(r['rate_exposed'])} vs {_pct(r['rate_unexposed'])}); at current volumes "
             f"({r['n_exposed']:,} customers) that is ≈ {_money(r['value_at_stake'], currency)} "
-            f"of {value}-weighted value at stake (95 % CI {_money(r['ci_low'], currency)} to "
+            f"of {value}-weighted value at stake (95% interval {_money(r['ci_low'], currency)} to "
             f"{_money(r['ci_high'], currency)})."
         )
     return [*lines, ASSOCIATION_NOTE] if lines else []
@@ -118,7 +118,7 @@ def hazard_findings(
     ...     "hazard_ratio": [2.04], "ci_low": [1.8], "ci_high": [2.3], "p_value": [1e-9],
     ...     "ph_violation": [False]})
     >>> hazard_findings(hr, labels={"complaint": "complained"})[0]
-    'Customers who complained leave 2.04× as fast as those who did not (95 % CI 1.80 to 2.30).'
+    'Customers who complained leave 2.04× as fast as those who did not (95% interval 1.80 to 2.30).'
     """
     labels = dict(labels or {})
     lines = []
@@ -132,7 +132,7 @@ def hazard_findings(
         else:  # a number: the ratio is per step up of it
             who, against = f"With each step up in {what}, customers", ""
         subject = who if r["reference"] is not None else f"The ratio for {what}"
-        ci = f"(95 % CI {r['ci_low']:.2f} to {r['ci_high']:.2f})"
+        ci = f"(95% interval {r['ci_low']:.2f} to {r['ci_high']:.2f})"
         if r["p_value"] < alpha:
             lines.append(f"{who} leave {r['hazard_ratio']:.2f}× as fast{against} {ci}.")
         if r["ph_violation"]:
@@ -158,7 +158,7 @@ def score_findings(by_score: pl.DataFrame, *, alpha: float = 0.05) -> list[str]:
     ...     "reference": ["1", "1"], "effect": [0.0, 0.123], "effect_ci_low": [None, 0.092],
     ...     "effect_ci_high": [None, 0.154], "p_value": [None, 1e-14], "base_flag": ["ok", "ok"]})
     >>> score_findings(s)[0][:60]
-    'Higher scores do NOT go with better churn here: 23.8 % at 5 '
+    'Higher scores do NOT go with lower churn here: 23.8% at 5 vs'
     """
     lines = []
     for (name,), part in by_score.group_by("outcome", maintain_order=True):
@@ -173,18 +173,20 @@ def score_findings(by_score: pl.DataFrame, *, alpha: float = 0.05) -> list[str]:
         vals = f"{f(top['estimate'])} at {top['group']} vs {f(ref['estimate'])} at {ref['group']}"
         # a difference of two rates is in points (pts), as everywhere in the kit
         ci = (
-            f"difference {difference(top['effect'], kind=kind)}, 95 % CI "
+            f"difference {difference(top['effect'], kind=kind)}, 95% interval "
             f"{interval(top['effect_ci_low'], top['effect_ci_high'], kind=kind)}"
         )
+        # the better side in words: lower churn (a bad outcome), higher NPS or spend
+        better = f"{'lower' if bad else 'higher'} {outcome}"
         if top["p_value"] is None or top["p_value"] >= alpha:
             lines.append(
                 f"{outcome[:1].upper()}{outcome[1:]} does not differ clearly by score: {vals} ({ci})."
             )
         elif (top["effect"] < 0) == bad:
-            lines.append(f"Higher scores go with better {outcome}: {vals} ({ci}).")
+            lines.append(f"Higher scores go with {better}: {vals} ({ci}).")
         else:
             lines.append(
-                f"Higher scores do NOT go with better {outcome} here: {vals} ({ci}). "
+                f"Higher scores do NOT go with {better} here: {vals} ({ci}). "
                 "A satisfaction score is not loyalty; do not use it as a proxy for retention."
             )
     return lines
@@ -249,7 +251,7 @@ def blank_notes(
     >>> import polars as pl
     >>> d = pl.DataFrame({"Tenure": [None, 2, 3, None], "Churn": [1, 0, 0, 1]})
     >>> blank_notes(d, "Tenure", outcome="Churn")[0]
-    'Tenure is blank for 2 of 4 customers (50.0 %); analyses that need it leave them out. Churn among them: 100.0 %, among the others: 0.0 %.'
+    'Tenure is blank for 2 of 4 customers (50.0%); analyses that need it leave them out. Churn among them: 100.0%, among the others: 0.0%.'
     """
     frame = to_frame(data, what="data")
     lines = []

@@ -78,7 +78,7 @@ def test_notebook_on_ecommerce_churn_with_parameters_alone(tmp_path):
     rec = nb.records
     assert (rec["n_customers"], rec["n_left"]) == (5_630, 948)  # datasets README
     assert round(rec["rate_exposed"], 3) == 0.317 and round(rec["rate_unexposed"], 3) == 0.109
-    assert "Customers who complained churned 2.9× as often (31.7 % vs 10.9 %)" in nb.html
+    assert "Customers who complained churned 2.9× as often (31.7% vs 10.9%)" in nb.html
     assert "Tenure is blank for 264 of 5,630 customers" in nb.html  # blanks reported
     assert "Mobile Phone" in nb.html and "Cash on Delivery" in nb.html  # label variants reported
-    assert "Higher scores do NOT go with better churn" in nb.html  # answered honestly
+    assert "Higher scores do NOT go with lower churn" in nb.html  # answered honestly
