@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import narwhals.stable.v2 as nw
-import numpy as np
 import polars as pl
 
 from cxkit.errors import CxDataError, missing_column_error
@@ -157,19 +156,7 @@ def _ordinal_counts(lf: nw.LazyFrame, specs, arm: str, by) -> dict:
             .group_by([*names, "_cat"])
             .agg(nw.len().alias("count"))
         )
-        counts = collect(query).rename(_PUBLIC, strict=False)
-        cats = sorted(counts["_cat"].unique().to_list())
-        out.arms = sorted(set(out.arms) | set(counts["arm"].to_list()))
-
-        def get(arm_label, seg, counts=counts, cats=cats):  # as aggregate._ordinal_counts
-            f = counts.filter(pl.col("arm") == arm_label)
-            if seg is not None:
-                f = f.filter(pl.col("segment") == seg)
-            f = f.group_by("_cat").agg(pl.col("count").sum())
-            lookup = dict(zip(f["_cat"].to_list(), f["count"].to_list(), strict=True))
-            return np.array([lookup.get(c, 0) for c in cats], dtype=float)
-
-        out[m.label] = get
+        out.add(m.label, collect(query).rename(_PUBLIC, strict=False))
     return out
 
 

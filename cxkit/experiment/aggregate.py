@@ -304,6 +304,21 @@ class _OrdinalCounts(dict):
 
     arms: list[str]
 
+    def add(self, label: str, counts: pl.DataFrame) -> None:
+        """Add a metric from its ``arm, [segment,] _cat, count`` frame (polars or engine path)."""
+        cats = sorted(counts["_cat"].unique().to_list())
+        self.arms = sorted(set(self.arms) | set(counts["arm"].to_list()))
+
+        def get(arm_label, seg):
+            f = counts.filter(pl.col("arm") == arm_label)
+            if seg is not None:
+                f = f.filter(pl.col("segment") == seg)
+            f = f.group_by("_cat").agg(pl.col("count").sum())
+            lookup = dict(zip(f["_cat"].to_list(), f["count"].to_list(), strict=True))
+            return np.array([lookup.get(c, 0) for c in cats], dtype=float)
+
+        self[label] = get
+
 
 def _ordinal_counts(lf, specs, keys, key_names) -> _OrdinalCounts:
     out = _OrdinalCounts()
@@ -318,18 +333,7 @@ def _ordinal_counts(lf, specs, keys, key_names) -> _OrdinalCounts:
             .agg(pl.len().alias("count"))
             .collect()
         )
-        cats = sorted(counts["_cat"].unique().to_list())
-        out.arms = sorted(set(out.arms) | set(counts["arm"].to_list()))
-
-        def get(arm_label, seg, counts=counts, cats=cats):
-            f = counts.filter(pl.col("arm") == arm_label)
-            if seg is not None:
-                f = f.filter(pl.col("segment") == seg)
-            f = f.group_by("_cat").agg(pl.col("count").sum())
-            lookup = dict(zip(f["_cat"].to_list(), f["count"].to_list(), strict=True))
-            return np.array([lookup.get(c, 0) for c in cats], dtype=float)
-
-        out[m.label] = get
+        out.add(m.label, counts)
     return out
 
 

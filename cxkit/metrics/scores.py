@@ -33,6 +33,7 @@ __all__ = [
     "METRIC_ALIASES",
     "SCORE_KINDS",
     "ScoreKind",
+    "check_score_arguments",
     "default_top_box",
     "estimates_from_sums",
     "resolve_top_box",
@@ -262,6 +263,39 @@ def estimates_from_sums(
     }
 
 
+def check_score_arguments(
+    schema: pl.Schema,
+    column: str,
+    *,
+    kind: str,
+    by: list[str],
+    weight: str | None,
+    ces: str,
+    scale: tuple[float, float] | None,
+) -> tuple[float, float] | None:
+    """The argument checks of :func:`summarize` (polars and engine paths) for a score of
+    ``kind`` (:func:`score_kind`, called by the caller so its deprecation warning points at
+    the user): the scale (the default one when ``scale`` is None); a ``CxDataError`` for a
+    bad choice, a missing or non-numeric column, or NPS off 0–10."""
+    check_choice(ces, CES_SCORES, argument="ces", what="CES scoring")
+    roles = {b: ("grouping column", "by") for b in by}
+    if weight is not None:
+        roles = {weight: ("weight", "weight")} | roles
+    require_columns(schema, {column: ("score", "column")} | roles, source="summarize")
+    require_numeric(schema, column, role="score", source="summarize")
+    if scale is None:
+        scale = DEFAULT_SCALES.get(kind)
+    if kind == "nps" and tuple(scale) != (0, 10):
+        raise CxDataError(
+            f"NPS is defined on 0–10, got scale={tuple(scale)!r}.",
+            source="summarize",
+            column=column,
+            rule="NPS scale 0–10",
+            hint="rescale the scores to 0–10 first, or use metric='mean'",
+        )
+    return scale
+
+
 def summarize(
     frame: Any,
     column: str,
@@ -352,25 +386,12 @@ def summarize(
     │ b   ┆ 4   ┆ 0.25     │
     └─────┴─────┴──────────┘
     """
-    kind = score_kind(metric)
-    check_choice(ces, CES_SCORES, argument="ces", what="CES scoring")
     lf = to_lazy(frame, what="frame")
     by_cols = _as_list(by)
-    roles = {b: ("grouping column", "by") for b in by_cols}
-    if weight is not None:
-        roles = {weight: ("weight", "weight")} | roles
-    require_columns(lf, {column: ("score", "column")} | roles, source="summarize")
-    require_numeric(lf.collect_schema(), column, role="score", source="summarize")
-    if scale is None:
-        scale = DEFAULT_SCALES.get(kind)
-    if kind == "nps" and tuple(scale) != (0, 10):
-        raise CxDataError(
-            f"NPS is defined on 0–10, got scale={tuple(scale)!r}.",
-            source="summarize",
-            column=column,
-            rule="NPS scale 0–10",
-            hint="rescale the scores to 0–10 first, or use metric='mean'",
-        )
+    kind = score_kind(metric)
+    scale = check_score_arguments(
+        lf.collect_schema(), column, kind=kind, by=by_cols, weight=weight, ces=ces, scale=scale
+    )
 
     x = pl.col(column).cast(pl.Float64)
     valid = x.is_not_null() & x.is_not_nan()

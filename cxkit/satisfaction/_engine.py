@@ -27,11 +27,15 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import polars as pl
 
-from cxkit._frames import check_choice, require_columns, require_numeric
+from cxkit._frames import require_columns
 from cxkit.errors import CxDataError
 from cxkit.io.engines import collect, engine_name
 from cxkit.metrics import score_kind
-from cxkit.metrics.scores import CES_SCORES, DEFAULT_SCALES, estimates_from_sums, resolve_top_box
+from cxkit.metrics.scores import (
+    check_score_arguments,
+    estimates_from_sums,
+    resolve_top_box,
+)
 from cxkit.schema import PROPORTION
 
 __all__ = ["COLLECT_LIMIT", "Sums", "collect_survey", "mask_codes", "sums", "weight_sums"]
@@ -199,25 +203,17 @@ def sums(
     >>> s.summary(["g"], alpha=0.05, interval=None, se=False)["estimate"].to_list()
     [0.5, 1.0]
     """
-    kind = score_kind(metric)
-    check_choice(ces, CES_SCORES, argument="ces", what="CES scoring")
     by_cols = list(by or [])
-    roles = {b: ("grouping column", "by") for b in by_cols}
-    if weight is not None:
-        roles = {weight: ("weight", "weight")} | roles
-    schema = lf.collect_schema()
-    require_columns(names(lf), {column: ("score", "column")} | roles, source="summarize")
-    require_numeric(schema.to_polars(), column, role="score", source="summarize")
-    if scale is None:
-        scale = DEFAULT_SCALES.get(kind)
-    if kind == "nps" and tuple(scale) != (0, 10):
-        raise CxDataError(
-            f"NPS is defined on 0–10, got scale={tuple(scale)!r}.",
-            source="summarize",
-            column=column,
-            rule="NPS scale 0–10",
-            hint="rescale the scores to 0–10 first, or use metric='mean'",
-        )
+    kind = score_kind(metric)
+    scale = check_score_arguments(
+        lf.collect_schema().to_polars(),
+        column,
+        kind=kind,
+        by=by_cols,
+        weight=weight,
+        ces=ces,
+        scale=scale,
+    )
     lf = lf.with_columns(
         nw.col(column).cast(_F).alias("_x"),
         (nw.col(weight).cast(_F) if weight else nw.lit(1.0, dtype=_F)).alias("_w"),
